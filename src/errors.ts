@@ -1,0 +1,33 @@
+/**
+ * Every error sedge throws on purpose is a SedgeError with a stable `code`, so callers (and the CLI,
+ * which maps them to exit code 2) can tell bad input from bugs.
+ */
+export class SedgeError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A model file or Model object is malformed: names the file, layer and field where known. */
+export class ModelFormatError extends SedgeError {
+  constructor(message: string) {
+    super('MODEL_FORMAT', message);
+  }
+}
+
+/** Input audio or arrays are malformed (wrong shape, dtype, sample rate, non-finite values). */
+export class InputError extends SedgeError {
+  constructor(message: string) {
+    super('INPUT', message);
+  }
+}
+
+/** An argument or option is outside its valid range. */
+export class UsageError extends SedgeError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
