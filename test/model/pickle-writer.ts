@@ -1,0 +1,69 @@
+/**
+ * Test-only writer of numpy-style pickles (protocol 3, like numpy 1.24's np.save of a dict), to make
+ * small and deliberately broken model dicts. No memo, so the bytes are longer than numpy's, but
+ * np.load(..., allow_pickle=True) reads them (checked by hand with numpy 2.4).
+ */
+import type { NpyArray } from '../../src/model/npy.js';
+
+export type PickleInput =
+  | null | boolean | number | string | Uint8Array | PickleInput[]
+  | Map<number | string, PickleInput> | { tuple: PickleInput[] } | { array: NpyArray } | { raw: number[] };
+
+const text = (s: string) => [...new TextEncoder().encode(s)];
+const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+
+export const op = {
+  proto: (v = 3) => [0x80, v],
+  global: (module: string, name: string) => [0x63, ...text(`${module}\n${name}\n`)],
+  unicode: (s: string) => { const b = text(s); return [0x58, ...u32(b.length), ...b]; },
+  bytes: (b: ArrayLike<number>) => [0x42, ...u32(b.length), ...Array.from(b)],
+  int: (n: number) => (n >= 0 && n < 256 ? [0x4b, n] : [0x4a, ...u32(n)]),
+  mark: [0x28], tuple: [0x74], tuple1: [0x85], tuple3: [0x87], reduce: [0x52], build: [0x62],
+  emptyDict: [0x7d], setitems: [0x75], emptyList: [0x5d], appends: [0x65], none: [0x4e],
+  true: [0x88], false: [0x89], stop: [0x2e],
+};
+
+const DTYPE_CODE: Record<string, [string, string]> = {
+  '<f4': ['f4', '<'], '<f8': ['f8', '<'], '<c8': ['c8', '<'], '<c16': ['c16', '<'], '<i8': ['i8', '<'], '|O': ['O8', '|'],
+};
+
+function dtype(descr: string): number[] {
+  const [code, order] = DTYPE_CODE[descr];
+  return [
+    ...op.global('numpy', 'dtype'), ...op.unicode(code), ...op.false, ...op.true, ...op.tuple3, ...op.reduce,
+    ...op.mark, ...op.int(3), ...op.unicode(order), ...op.none, ...op.none, ...op.none,
+    0x4a, ...u32(-1), 0x4a, ...u32(-1), ...op.int(descr === '|O' ? 63 : 0), ...op.tuple, ...op.build,
+  ];
+}
+
+function ndarray(descr: string, shape: number[], data: number[]): number[] {
+  return [
+    ...op.global('numpy.core.multiarray', '_reconstruct'), ...op.global('numpy', 'ndarray'),
+    ...op.int(0), ...op.tuple1, 0x43, 1, 0x62, ...op.tuple3, ...op.reduce,
+    ...op.mark, ...op.int(1), ...op.mark, ...shape.flatMap(op.int), ...op.tuple, ...dtype(descr), ...op.false, ...data, ...op.tuple, ...op.build,
+  ];
+}
+
+export function pickleValue(v: PickleInput): number[] {
+  if (v === null) return op.none;
+  if (typeof v === 'boolean') return v ? op.true : op.false;
+  if (typeof v === 'number') return op.int(v);
+  if (typeof v === 'string') return op.unicode(v);
+  if (v instanceof Uint8Array) return op.bytes(v);
+  if (Array.isArray(v)) return [...op.emptyList, ...op.mark, ...v.flatMap(pickleValue), ...op.appends];
+  if (v instanceof Map) return [...op.emptyDict, ...op.mark, ...[...v].flatMap(([k, x]) => [...pickleValue(k), ...pickleValue(x)]), ...op.setitems];
+  if ('tuple' in v) return [...op.mark, ...v.tuple.flatMap(pickleValue), ...op.tuple];
+  if ('raw' in v) return v.raw;
+  const { dtype: descr, shape, data } = v.array;
+  return ndarray(descr, shape, op.bytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+}
+
+/** np.save(file, value, allow_pickle=True) for a dict: an .npy header '|O' () and the pickle. */
+export function saveObjectNpy(value: PickleInput, pickleBytes: number[] = [...op.proto(), ...ndarray('|O', [], [...op.emptyList, ...op.mark, ...pickleValue(value), ...op.appends]), ...op.stop]): Uint8Array {
+  const dict = "{'descr': '|O', 'fortran_order': False, 'shape': (), }";
+  const header = text(dict.padEnd(128 - 10 - 1, ' ') + '\n');
+  return Uint8Array.from([0x93, ...text('NUMPY'), 1, 0, header.length & 0xff, header.length >> 8, ...header, ...pickleBytes]);
+}
+
+/** The bare pickle of a value, with PROTO and STOP. */
+export const pickleBytes = (value: PickleInput): Uint8Array => Uint8Array.from([...op.proto(), ...pickleValue(value), ...op.stop]);
