@@ -5,7 +5,7 @@
  */
 import { InputError, UsageError } from '../errors.js';
 import { STANDARDISE_EPS, type Model } from '../model/model.js';
-// VALIDATE_PENDING import { validateModel } from '../model/validate.js';
+import { validateModel } from '../model/validate.js';
 import { Arena, planNetwork, type NetworkPlan } from './plan.js';
 import { runBlock, type StreamState, type TapSink } from './schedule.js';
 import { instantiateKernels, resolveEngine, type EngineChoice, type EngineKind, type Kernels } from './wasm.js';
@@ -53,7 +53,7 @@ export class Network {
   }
 
   static async create(model: Model, options: NetworkOptions = {}): Promise<Network> {
-    // VALIDATE_PENDING validateModel(model, model.description ?? 'model');
+    validateModel(model, model.description ?? 'model');
     const engine = resolveEngine(options.engine);
     const blockSamples = options.blockSamples ?? DEFAULT_BLOCK_SAMPLES;
     if (!Number.isInteger(blockSamples) || blockSamples < 1) {
