@@ -33,6 +33,8 @@ export interface StreamSnapshot {
 }
 
 const DEFAULT_BLOCK_SAMPLES = 512;
+/** Which Network took each snapshot: state from another network (even of the same sizes) is meaningless. */
+const snapshotOwner = new WeakMap<StreamSnapshot, Network>();
 
 export class Network {
   readonly model: Model;
@@ -195,22 +197,21 @@ export class Stream {
   snapshot(): StreamSnapshot {
     this.network.assertLive();
     const arena = this.network.arenaOf();
-    return Object.freeze({
+    const snapshot = Object.freeze({
       sampleIndex: this.state.sampleIndex,
       states: this.state.layers.map((l) => arena.f32(l.state, l.length).slice()),
       pooledSum: arena.f64(this.state.pooledSum, this.state.pooledLength).slice(),
       pooledCount: this.state.pooledCount,
     });
+    snapshotOwner.set(snapshot, this.network);
+    return snapshot;
   }
 
   restore(snapshot: StreamSnapshot): void {
     this.network.assertLive();
     const arena = this.network.arenaOf();
     const layers = this.state.layers;
-    const fits = snapshot.states.length === layers.length
-      && snapshot.states.every((s, j) => s.length === layers[j].length)
-      && snapshot.pooledSum.length === this.state.pooledLength;
-    if (!fits) throw new UsageError('snapshot does not belong to a stream of this network (state sizes differ)');
+    if (snapshotOwner.get(snapshot) !== this.network) throw new UsageError('snapshot was taken from a stream of another Network');
     layers.forEach((l, j) => arena.f32(l.state, l.length).set(snapshot.states[j]));
     arena.f64(this.state.pooledSum, this.state.pooledLength).set(snapshot.pooledSum);
     this.state.pooledCount = snapshot.pooledCount;
