@@ -3,6 +3,7 @@
  * small and deliberately broken model dicts. No memo, so the bytes are longer than numpy's, but
  * np.load(..., allow_pickle=True) reads them (checked by hand with numpy 2.4).
  */
+import type { Model } from '../../src/model/model.js';
 import type { NpyArray } from '../../src/model/npy.js';
 
 export type PickleInput =
@@ -67,3 +68,29 @@ export function saveObjectNpy(value: PickleInput, pickleBytes: number[] = [...op
 
 /** The bare pickle of a value, with PROTO and STOP. */
 export const pickleBytes = (value: PickleInput): Uint8Array => Uint8Array.from([...op.proto(), ...pickleValue(value), ...op.stop]);
+
+type Dict = Map<number | string, PickleInput>;
+
+const interleave = (re: Float32Array, im: Float32Array) => Float32Array.from({ length: 2 * re.length }, (_, k) => (k % 2 ? im : re)[k >> 1]);
+const c8 = (re: Float32Array, im: Float32Array, shape: number[]): PickleInput => ({ array: { dtype: '<c8', shape, data: interleave(re, im) } });
+
+/** The authors' dict for a Model (identity skips as the exporter's complex128 ones), ready to edit and save. */
+export function modelDictInput(model: Model): Map<number, Dict> {
+  const dict = new Map<number, Dict>();
+  model.layers.forEach((l, i) => {
+    const { inputSize: I, stateSize: P, outputSize: H } = l;
+    const skip: PickleInput = l.skip === null
+      ? { array: { dtype: '<c16', shape: [H, I], data: Float64Array.from({ length: 2 * H * I }, (_, k) => (k % 2 ? 0 : 1)) } }
+      : c8(l.skip, new Float32Array(H * I), [H, I]);
+    dict.set(i, new Map<string, PickleInput>([
+      ['A', c8(l.aRe, l.aIm, [P])], ['B', c8(l.bRe, l.bIm, [P, I])], ['B_bias', c8(l.biasBRe, l.biasBIm, [P])],
+      ['C', c8(l.cRe, l.cIm, [H, P])], ['C_bias', c8(l.biasCRe, l.biasCIm, [H])], ['SkipLayer', skip], ['step_scale', l.stepScale],
+    ]));
+  });
+  const K = model.decoder.bias.length;
+  dict.set(model.layers.length, new Map<string, PickleInput>([
+    ['W', { array: { dtype: '<f4', shape: [K, model.decoder.weight.length / K], data: model.decoder.weight } }],
+    ['b', { array: { dtype: '<f4', shape: [K], data: model.decoder.bias } }],
+  ]));
+  return dict;
+}
