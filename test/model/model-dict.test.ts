@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
 import { modelFromModelDict } from '../../src/model/model-dict.js';
-import { SPEECH_COMMANDS_LABELS, type Model } from '../../src/model/model.js';
+import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
 import { encodeNpy } from '../../src/model/npy.js';
 import { SHAPES, syntheticModel } from '../helpers/synthetic-model.js';
 import { manifestExports, readGolden } from './golden.js';
 import { modelDictInput, saveObjectNpy, type PickleInput } from './pickle-writer.js';
+import { expectSameModel } from './same-model.js';
 
 const load = (file: string, options: Partial<Parameters<typeof modelFromModelDict>[1]> = {}) =>
   modelFromModelDict(readGolden(file), { name: file, ...options });
-const withoutDescription = ({ description: _d, ...rest }: Model) => rest;
 
 describe('golden model dicts', () => {
   for (const e of manifestExports()) {
@@ -31,13 +31,13 @@ describe('golden model dicts', () => {
   }
 
   it('the numpy-2 re-save gives byte-identical tensors', () => {
-    expect(withoutDescription(load('tiny_1-1-1.numpy2.npy'))).toEqual(withoutDescription(load('tiny_1-1-1.npy')));
+    expectSameModel(load('tiny_1-1-1.numpy2.npy'), load('tiny_1-1-1.npy'), true);
   });
 
   it('keeps the exact float32 values and the skip real parts', () => {
     const m = load('tiny_1-9-54.npy');
     const again = modelFromModelDict(saveObjectNpy(modelDictInput(m)), { name: 'rewritten.npy' });
-    expect(withoutDescription(again)).toEqual(withoutDescription(m));
+    expectSameModel(again, m, true);
     expect(m.layers[1].skip).toHaveLength(32 * 8);
     expect(m.layers[0].aRe.every((v, p) => Math.hypot(v, m.layers[0].aIm[p]) < 1)).toBe(true);
   });

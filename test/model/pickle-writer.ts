@@ -37,37 +37,53 @@ function dtype(descr: string): number[] {
   ];
 }
 
-function ndarray(descr: string, shape: number[], data: number[]): number[] {
+/** Pieces of output: small opcode runs and whole array payloads, joined once at the end (no big spreads). */
+type Chunk = number[] | Uint8Array;
+
+function ndarray(descr: string, shape: number[], data: Chunk[]): Chunk[] {
   return [
-    ...op.global('numpy.core.multiarray', '_reconstruct'), ...op.global('numpy', 'ndarray'),
-    ...op.int(0), ...op.tuple1, 0x43, 1, 0x62, ...op.tuple3, ...op.reduce,
-    ...op.mark, ...op.int(1), ...op.mark, ...shape.flatMap(op.int), ...op.tuple, ...dtype(descr), ...op.false, ...data, ...op.tuple, ...op.build,
+    [...op.global('numpy.core.multiarray', '_reconstruct'), ...op.global('numpy', 'ndarray'),
+      ...op.int(0), ...op.tuple1, 0x43, 1, 0x62, ...op.tuple3, ...op.reduce,
+      ...op.mark, ...op.int(1), ...op.mark, ...shape.flatMap((d) => op.int(d)), ...op.tuple, ...dtype(descr), ...op.false],
+    ...data,
+    [...op.tuple, ...op.build],
   ];
 }
 
-export function pickleValue(v: PickleInput): number[] {
-  if (v === null) return op.none;
-  if (typeof v === 'boolean') return v ? op.true : op.false;
-  if (typeof v === 'number') return op.int(v);
-  if (typeof v === 'string') return op.unicode(v);
-  if (v instanceof Uint8Array) return op.bytes(v);
-  if (Array.isArray(v)) return [...op.emptyList, ...op.mark, ...v.flatMap(pickleValue), ...op.appends];
-  if (v instanceof Map) return [...op.emptyDict, ...op.mark, ...[...v].flatMap(([k, x]) => [...pickleValue(k), ...pickleValue(x)]), ...op.setitems];
-  if ('tuple' in v) return [...op.mark, ...v.tuple.flatMap(pickleValue), ...op.tuple];
-  if ('raw' in v) return v.raw;
+function chunks(v: PickleInput): Chunk[] {
+  if (v === null) return [op.none];
+  if (typeof v === 'boolean') return [v ? op.true : op.false];
+  if (typeof v === 'number') return [op.int(v)];
+  if (typeof v === 'string') return [op.unicode(v)];
+  if (v instanceof Uint8Array) return [[0x42, ...u32(v.length)], v];
+  if (Array.isArray(v)) return [[...op.emptyList, ...op.mark], ...v.flatMap(chunks), op.appends];
+  if (v instanceof Map) return [[...op.emptyDict, ...op.mark], ...[...v].flatMap(([k, x]) => [...chunks(k), ...chunks(x)]), op.setitems];
+  if ('tuple' in v) return [op.mark, ...v.tuple.flatMap(chunks), op.tuple];
+  if ('raw' in v) return [v.raw];
   const { dtype: descr, shape, data } = v.array;
-  return ndarray(descr, shape, op.bytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+  return ndarray(descr, shape, chunks(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
 }
 
-/** np.save(file, value, allow_pickle=True) for a dict: an .npy header '|O' () and the pickle. */
-export function saveObjectNpy(value: PickleInput, pickleBytes: number[] = [...op.proto(), ...ndarray('|O', [], [...op.emptyList, ...op.mark, ...pickleValue(value), ...op.appends]), ...op.stop]): Uint8Array {
+function join(parts: Chunk[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, c) => n + c.length, 0));
+  let p = 0;
+  for (const c of parts) {
+    out.set(c, p);
+    p += c.length;
+  }
+  return out;
+}
+
+/** np.save(file, value, allow_pickle=True): an .npy header '|O' () and the pickle of a 0-d object array. */
+export function saveObjectNpy(value: PickleInput): Uint8Array {
   const dict = "{'descr': '|O', 'fortran_order': False, 'shape': (), }";
   const header = text(dict.padEnd(128 - 10 - 1, ' ') + '\n');
-  return Uint8Array.from([0x93, ...text('NUMPY'), 1, 0, header.length & 0xff, header.length >> 8, ...header, ...pickleBytes]);
+  const root = ndarray('|O', [], [[...op.emptyList, ...op.mark], ...chunks(value), op.appends]);
+  return join([[0x93, ...text('NUMPY'), 1, 0, header.length & 0xff, header.length >> 8, ...header], op.proto(), ...root, op.stop]);
 }
 
 /** The bare pickle of a value, with PROTO and STOP. */
-export const pickleBytes = (value: PickleInput): Uint8Array => Uint8Array.from([...op.proto(), ...pickleValue(value), ...op.stop]);
+export const pickleBytes = (value: PickleInput): Uint8Array => join([op.proto(), ...chunks(value), op.stop]);
 
 type Dict = Map<number | string, PickleInput>;
 
