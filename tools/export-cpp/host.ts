@@ -12,8 +12,13 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** The flags the issue asks for, plus warnings that catch float→double promotion (soft-float on an M4). */
-export const STRICT_CXX_FLAGS = ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-Wpedantic', '-Wshadow', '-Wdouble-promotion', '-fno-exceptions', '-fno-rtti'];
+/**
+ * The flags the issue asks for, plus warnings that catch float→double promotion (soft-float on an M4).
+ * -ffp-contract=off: GCC's C++ default is to fuse a*b+c into an FMA wherever the target has one (ARM's
+ * vfma, x86 with -march=native), which changes the rounding; off, x86 and Cortex-M4 builds agree bit for bit.
+ */
+export const FP_FLAGS = ['-ffp-contract=off'];
+export const STRICT_CXX_FLAGS = ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-Wpedantic', '-Wshadow', '-Wdouble-promotion', '-fno-exceptions', '-fno-rtti', ...FP_FLAGS];
 export const STRICT_C_FLAGS = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-Wpedantic'];
 
 export interface HostBuildOptions {

@@ -61,13 +61,14 @@ keeps one stream (a static arena) and is not thread-safe.
 Compile \`${name}.cpp\` as C++17 next to your code, e.g.
 
 \`\`\`sh
-g++ -std=c++17 -O2 -Wall -Wextra -c ${name}.cpp
-arm-none-eabi-g++ -std=c++17 -O2 -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard \\
+g++ -std=c++17 -O2 -ffp-contract=off -Wall -Wextra -c ${name}.cpp
+arm-none-eabi-g++ -std=c++17 -O2 -ffp-contract=off -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard \\
     -fno-exceptions -fno-rtti -ffunction-sections -fdata-sections -c ${name}.cpp
 \`\`\`
 
-Results do not depend on the target: every sum is written in a fixed order, so x86 and Cortex-M4 builds
-give the same logits as long as the compiler does not contract or reorder float operations (the
-ISO modes \`-std=c++17\` keep \`-ffp-contract=off\`; do not add \`-ffast-math\` if you need bit-equality).
+Every sum is written in a fixed order, so an x86 build and a Cortex-M4 build give bit-identical logits
+as long as the compiler neither fuses multiply-adds nor reorders float operations: keep
+\`-ffp-contract=off\` (GCC fuses into FMA by default in C++, even with \`-std=c++17\`) and no \`-ffast-math\`.
+Without it the results differ in the last bits only (FMA rounds once), which is fine for classification.
 `;
 }

@@ -55,15 +55,18 @@ template <> struct IsInt8<int8_t> { static constexpr bool value = true; };
 // independent chains also hide the FPU's multiply-accumulate latency.
 template <int N, typename T>
 inline float dot(const T* a, const float* b) {
+  constexpr int kBody = N / 4 * 4;
   float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-  int n = 0;
-  for (; n + 4 <= N; n += 4) {
+  for (int n = 0; n < kBody; n += 4) {
     s0 += static_cast<float>(a[n]) * b[n];
     s1 += static_cast<float>(a[n + 1]) * b[n + 1];
     s2 += static_cast<float>(a[n + 2]) * b[n + 2];
     s3 += static_cast<float>(a[n + 3]) * b[n + 3];
   }
-  for (; n < N; ++n) s0 += static_cast<float>(a[n]) * b[n];
+  // The tail is written out at compile time (a tail loop trips GCC's -Waggressive-loop-optimizations on ARM).
+  if constexpr (N % 4 > 0) s0 += static_cast<float>(a[kBody]) * b[kBody];
+  if constexpr (N % 4 > 1) s0 += static_cast<float>(a[kBody + 1]) * b[kBody + 1];
+  if constexpr (N % 4 > 2) s0 += static_cast<float>(a[kBody + 2]) * b[kBody + 2];
   return (s0 + s1) + (s2 + s3);
 }
 

@@ -1,0 +1,55 @@
+/**
+ * Cortex-M4F: every golden package cross-compiled with arm-none-eabi-g++ (-mcpu=cortex-m4 -mthumb
+ * -mfpu=fpv4-sp-d16 -mfloat-abi=hard, newlib nano, our startup and a 1 MiB flash / 128 KiB RAM linker
+ * script) and run on qemu's mps2-an386 with semihosting, streaming golden clip 0 in chunks of 160
+ * (and 1 for one model). Its logits equal the wasm engine's within CPP_VS_ENGINE_REL and the x86 build's
+ * bit for bit. The arena in .bss is the planned size and within Cpp-NN's permanent + temp memory.
+ */
+import { describe, expect, it } from 'vitest';
+import { Network } from '../../src/engine/index.js';
+import { CPP_NN_SIZES, SHAPES } from '../../src/model/shapes.js';
+import { buildHostDriver, runHostDriver } from '../../tools/export-cpp/host.js';
+import { buildM4Firmware, runOnQemu } from '../../tools/export-cpp/m4.js';
+import { GOLDEN_EXPORTS, loadGoldenInputs, loadGoldenModel } from '../helpers/golden.js';
+import { CPP_VS_ENGINE_REL, emitToTemp, hasTool, relativeError } from './helpers.js';
+
+const haveArm = hasTool('arm-none-eabi-g++') && hasTool('arm-none-eabi-size');
+const haveQemu = hasTool('qemu-system-arm');
+if (!haveArm || !haveQemu) {
+  console.warn(
+    `export-cpp M4 tests SKIPPED: ${!haveArm ? 'arm-none-eabi-g++ (Debian gcc-arm-none-eabi + libnewlib-arm-none-eabi)' : ''}` +
+      `${!haveArm && !haveQemu ? ' and ' : ''}${!haveQemu ? 'qemu-system-arm (Debian qemu-system-arm)' : ''} not installed; .ci/run installs them`,
+  );
+}
+
+const clip = loadGoldenInputs()[0];
+const cases = GOLDEN_EXPORTS.map((e) => [e.name, e.config === 'tinyrzoh' ? 'tiny' : e.config, 160] as const);
+const chunkOne = [['tiny_1-9-54', 'tiny', 1] as const];
+
+describe.skipIf(!haveArm || !haveQemu)('export-cpp on an emulated Cortex-M4 (qemu mps2-an386)', () => {
+  it.each([...cases, ...chunkOne])('%s (%s shape), chunk %i: qemu logits = wasm engine = x86 build', async (name, config, chunk) => {
+    const model = loadGoldenModel(name);
+    const { dir, pkg } = await emitToTemp(model, { name: `g_${name.replace(/-/g, '_')}` });
+    const firmware = await buildM4Firmware(dir, pkg.name, clip, { chunk });
+
+    // RAM: the package's only writable memory is the arena, and it is the planned size.
+    expect(firmware.packageSizes.data).toBe(0);
+    expect(firmware.packageSizes.bss).toBe(pkg.plan.arenaBytes);
+    const cppnn = CPP_NN_SIZES[config as keyof typeof SHAPES];
+    expect(firmware.packageSizes.bss).toBeLessThanOrEqual(cppnn.permanentBytes + cppnn.tempBytes);
+    // Flash: weights + code; the weights are exactly the planned arrays.
+    expect(firmware.packageSizes.rodata).toBeGreaterThanOrEqual(pkg.weights.weightBytes);
+
+    const qemu = await runOnQemu(firmware.elf);
+    expect(qemu.pooledCount).toBe(pkg.plan.ticksPerClip);
+
+    const net = await Network.create(model, { engine: 'simd' });
+    const engine = net.logits(clip);
+    net.dispose();
+    expect(relativeError(qemu.logits, engine)).toBeLessThan(CPP_VS_ENGINE_REL);
+    expect(qemu.classIndex).toBe(engine.indexOf(Math.max(...engine)));
+
+    const host = await runHostDriver(await buildHostDriver(dir, pkg.name), [clip], chunk);
+    expect(Array.from(qemu.logits)).toEqual(Array.from(host.logits[0]));
+  }, 600_000);
+});
