@@ -73,6 +73,8 @@ const TENSOR_NAME = /^layers\.(0|[1-9]\d{0,5})\.(A|B|B_bias|C|C_bias|skip|contin
 export interface SafetensorsOptions {
   /** Replace the stored labels (same count as the decoder's classes). */
   labels?: readonly string[];
+  /** Replace the stored sample rate. */
+  sampleRateHz?: number;
 }
 
 export function modelFromSafetensors(bytes: Uint8Array, name: string, options: SafetensorsOptions = {}): Model {
@@ -146,7 +148,7 @@ export function modelFromSafetensors(bytes: Uint8Array, name: string, options: S
 
   const model: Model = {
     layers, decoder: { weight, bias: bias!.data }, labels: options.labels ? [...options.labels] : labels,
-    sampleRateHz, clipSamples, inputMean, inputStd,
+    sampleRateHz: options.sampleRateHz ?? sampleRateHz, clipSamples, inputMean, inputStd,
   };
   if (metadata.description !== undefined) model.description = metadata.description;
   validateModel(model, name);
