@@ -9,6 +9,8 @@
  *   NAME.json         the plan as data (sizes, step scales), for tools
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assetDir } from './assets.js';
 import { UsageError } from '../../src/errors.js';
 import { LEAKY_SLOPE, STANDARDISE_EPS, type Model } from '../../src/model/model.js';
 import { arrayDefinition, floatLiteral } from './format.js';
@@ -104,7 +106,7 @@ export function emitCppPackage(model: Model, options: EmitOptions): CppPackage {
 }
 
 function fill(template: string, vars: Record<string, string>): string {
-  const text = readFileSync(new URL(`./templates/${template}`, import.meta.url), 'utf8');
+  const text = readFileSync(join(assetDir('templates'), template), 'utf8');
   return text.replace(/\{\{([A-Z_0-9]+)\}\}/g, (whole, key: string) => {
     if (!(key in vars)) throw new Error(`export-cpp: template ${template} uses unknown {{${key}}}`);
     return vars[key];

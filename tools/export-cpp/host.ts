@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assetDir } from './assets.js';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -89,7 +90,7 @@ export function floatsFromHex(words: readonly string[]): Float32Array {
 }
 
 export function renderTemplate(template: string, name: string): string {
-  const text = readFileSync(new URL(`./templates/${template}`, import.meta.url), 'utf8');
+  const text = readFileSync(join(assetDir('templates'), template), 'utf8');
   return text.replaceAll('{{NAME}}', name).replaceAll('{{UPPER}}', name.toUpperCase());
 }
 

@@ -8,13 +8,12 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { assetDir } from './assets.js';
 import { floatLiteral } from './format.js';
 import { FP_FLAGS, floatsFromHex } from './host.js';
 
 const run = promisify(execFile);
-const M4_DIR = fileURLToPath(new URL('./m4/', import.meta.url));
 
 export const M4_TARGET_FLAGS = ['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard'];
 const COMMON = ['-O2', '-Wall', '-Wextra', '-Werror', '-Wdouble-promotion', '-ffunction-sections', '-fdata-sections', ...FP_FLAGS];
@@ -52,15 +51,14 @@ export interface M4BuildOptions {
 export async function buildM4Firmware(packageDir: string, name: string, clip: Float32Array, options: M4BuildOptions = {}): Promise<M4Build> {
   const buildDir = options.buildDir ?? (await mkdtemp(join(tmpdir(), 'sedge-cpp-m4-')));
   const chunk = options.chunk ?? 160;
+  const M4_DIR = assetDir('m4');
   for (const file of ['startup.c', 'semihost.c', 'semihost.h', 'linker.ld']) await copyFile(join(M4_DIR, file), join(buildDir, file));
   const main = (await readFile(join(M4_DIR, 'main.c.tpl'), 'utf8')).replaceAll('{{NAME}}', name).replaceAll('{{UPPER}}', name.toUpperCase());
   await writeFile(join(buildDir, 'main.c'), main);
   await writeFile(join(buildDir, 'clip.h'), clipHeader(clip));
 
-  const cxx = (args: string[]) => run('arm-none-eabi-g++', [...M4_TARGET_FLAGS, ...args], { maxBuffer: 1 << 24 });
   const cc = (args: string[]) => run('arm-none-eabi-gcc', [...M4_TARGET_FLAGS, ...args], { maxBuffer: 1 << 24 });
-  const packageObject = join(buildDir, `${name}.o`);
-  await cxx([...M4_CXX_FLAGS, '-c', join(packageDir, `${name}.cpp`), '-o', packageObject]);
+  const packageObject = await compileM4Object(packageDir, name, buildDir);
   const objects = [packageObject];
   for (const source of ['main.c', 'startup.c', 'semihost.c']) {
     const object = join(buildDir, source.replace(/\.c$/, '.o'));
@@ -71,6 +69,13 @@ export async function buildM4Firmware(packageDir: string, name: string, clip: Fl
   await cc(['-T', join(buildDir, 'linker.ld'), '-nostartfiles', '--specs=nano.specs', '-Wl,--gc-sections', `-Wl,-Map=${join(buildDir, 'firmware.map')}`, ...objects, '-o', elf]);
   const { stdout: sizeReport } = await run('arm-none-eabi-size', [elf]);
   return { elf, buildDir, packageSizes: await sectionSizes(packageObject), firmwareSizes: await sectionSizes(elf), sizeReport };
+}
+
+/** Compiles NAME.cpp for the Cortex-M4F into buildDir/NAME.o (the flags of the firmware build). */
+export async function compileM4Object(packageDir: string, name: string, buildDir: string): Promise<string> {
+  const object = join(buildDir, `${name}.o`);
+  await run('arm-none-eabi-g++', [...M4_TARGET_FLAGS, ...M4_CXX_FLAGS, '-c', join(packageDir, `${name}.cpp`), '-o', object], { maxBuffer: 1 << 24 });
+  return object;
 }
 
 /** arm-none-eabi-size -A, grouped: .text → text, .rodata → rodata, .data → data, .bss and COMMON → bss (by prefix). */
