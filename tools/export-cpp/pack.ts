@@ -7,7 +7,7 @@
  *   S  (H, I), W (K, H): the model's row-major layout.
  *
  * `--int8` quantises B, C, S and W per output row (symmetric, scale = max|row|/127, round to
- * nearest); A, the biases and the state stay float. B's re and im rows of one state share a scale.
+ * nearest); A, the biases and the state stay float. B's Re and Im rows of a state have a scale each.
  */
 import type { Model } from '../../src/model/model.js';
 import { silentSteadyStateOutput } from './centre.js';
@@ -45,7 +45,7 @@ export function packWeights(model: Model, plan: CppPlan, int8: boolean): PackedW
     }
     f32(`l${j}_bias_c`, Float32Array.from(layer.biasCRe), `Re c (${H})`);
     if (int8) {
-      pushQuantised(arrays, `l${j}_b`, b, P, 2 * I, `B̄ packed (P=${P}, 2, I=${I}), int8 per state`);
+      pushQuantised(arrays, `l${j}_b`, b, 2 * P, I, `B̄ packed (P=${P}, 2, I=${I}), int8 per row (Re and Im of each state)`);
       pushQuantised(arrays, `l${j}_c`, c, H, 2 * P, `C packed (H=${H}, [Re | −Im] 2P=${2 * P}), int8 per output`);
     } else {
       f32(`l${j}_b`, b, `B̄ packed (P=${P}, 2, I=${I}): rows Re, Im per state`);
