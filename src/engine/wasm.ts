@@ -22,7 +22,7 @@ export interface Kernels {
 
 export const EPILOGUE = { store: 0, leaky: 1, accumulate: 2 } as const;
 
-const decodeBase64 = (text: string): Uint8Array => {
+const decodeBase64 = (text: string): Uint8Array<ArrayBuffer> => {
   if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(text, 'base64'));
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
