@@ -7,7 +7,7 @@
 import { ModelFormatError } from '../errors.js';
 import { SPEECH_COMMANDS_LABELS, type Model, type SsmLayer } from './model.js';
 import { readNpyHeader, type NpyArray } from './npy.js';
-import { PyNdarray, unpickle, type PyKey, type PyValue } from './pickle.js';
+import { describePyValue, PyNdarray, unpickle, type PyKey, type PyValue } from './pickle.js';
 import { validateModel } from './validate.js';
 
 export interface ModelDictOptions {
@@ -115,7 +115,7 @@ function readLayer(d: PyDict, i: number, I: number, fail: Fail): SsmLayer {
 
   const stepScale = d.get('step_scale');
   if (typeof stepScale !== 'number' || !Number.isSafeInteger(stepScale) || stepScale < 1) {
-    fail(`${at('step_scale')} is ${String(stepScale)}, expected a positive int`);
+    fail(`${at('step_scale')} is ${describePyValue(stepScale ?? null)}, expected a positive int`);
   }
   const [aRe, aIm] = splitComplex(A);
   const [bRe, bIm] = splitComplex(B);

@@ -208,6 +208,23 @@ function long1(le: Uint8Array): number | bigint {
 
 type Fail = (why: string) => never;
 
+/**
+ * A short, non-recursive description of a value for error messages. String() would recurse into
+ * nested lists, and a hostile pickle can nest a million deep with one byte per level.
+ */
+export function describePyValue(v: PyValue): string {
+  if (v === null) return 'None';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return `a list of ${v.length} items`;
+  if (v instanceof PyTuple) return `a tuple of ${v.items.length} items`;
+  if (v instanceof Map) return `a dict of ${v.size} items`;
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  if (v instanceof PyGlobal) return v.qualifiedName;
+  if (v instanceof PyDtype) return `dtype('${v.code}')`;
+  return 'an ndarray';
+}
+
 const isTupleOf = (v: PyValue, n: number): v is PyTuple => v instanceof PyTuple && v.items.length === n;
 
 /** Runs an npy helper, re-raising its error with the pickle's file, opcode and byte offset. */
@@ -260,8 +277,8 @@ function build(target: PyValue, state: PyValue, fail: Fail): void {
     if (target.byteOrder !== null) fail('dtype is already built');
     if (!(state instanceof PyTuple) || state.items.length < 8 || state.items.length > 9) fail('dtype state is not an 8- or 9-tuple');
     const items = (state as PyTuple).items;
-    if (items[0] !== 3 && items[0] !== 4) fail(`dtype state version ${String(items[0])} (expected 3 or 4)`);
-    if (items[1] !== '<' && items[1] !== '|' && items[1] !== '>') fail(`dtype byte order ${String(items[1])}`);
+    if (items[0] !== 3 && items[0] !== 4) fail(`dtype state version ${describePyValue(items[0])} (expected 3 or 4)`);
+    if (items[1] !== '<' && items[1] !== '|' && items[1] !== '>') fail(`dtype byte order ${describePyValue(items[1])}`);
     if (items[2] !== null || items[3] !== null || items[4] !== null) fail('structured or sub-array dtypes are not supported');
     target.byteOrder = items[1] as string;
     return;

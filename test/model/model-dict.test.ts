@@ -5,7 +5,7 @@ import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
 import { encodeNpy } from '../../src/model/npy.js';
 import { SHAPES, syntheticModel } from '../helpers/synthetic-model.js';
 import { manifestExports, readGolden } from './golden.js';
-import { modelDictInput, saveObjectNpy, type PickleInput } from './pickle-writer.js';
+import { deepLists, modelDictInput, saveObjectNpy, type PickleInput } from './pickle-writer.js';
 import { expectSameModel } from './same-model.js';
 
 const load = (file: string, options: Partial<Parameters<typeof modelFromModelDict>[1]> = {}) =>
@@ -95,7 +95,9 @@ describe('malformed model dicts', () => {
   it('missing, unknown and wrongly typed entries', () => {
     expectError((d) => d.get(1)!.delete('C_bias'), "layer 1 is missing 'C_bias'");
     expectError((d) => d.get(1)!.set('Activation', 'Norm'), 'layer 1 has unknown key "Activation"');
-    expectError((d) => d.get(0)!.set('step_scale', '2'), "layer 0 'step_scale' is 2, expected a positive int");
+    expectError((d) => d.get(0)!.set('step_scale', '2'), `layer 0 'step_scale' is "2", expected a positive int`);
+    // A list whose last item nests 100 000 deep: String() of it would overflow the call stack.
+    expectError((d) => d.get(0)!.set('step_scale', { raw: [0x5d, 0x28, ...deepLists(100_000), 0x65] }), "layer 0 'step_scale' is a list of 100000 items, expected a positive int");
     expectError((d) => d.get(0)!.set('step_scale', 0), "layer 0 'step_scale' is 0, expected a positive int");
     expectError((d) => d.delete(2), 'top-level keys [0,1,3] are not the integers 0..L');
     expectError((d) => d.set(1, [] as never), 'layer 1 is not a dict');

@@ -24,6 +24,16 @@ export const op = {
   true: [0x88], false: [0x89], stop: [0x2e],
 };
 
+/**
+ * Ops that leave lists L0 … L(n-1) on the stack, each L(k) = [L(k-1)], so L(n-1) nests n deep and
+ * sits in memo slot n-1 (8 bytes per level: EMPTY_LIST, LONG_BINPUT k, LONG_BINGET k-1, APPEND).
+ */
+export function deepLists(depth: number): number[] {
+  const ops = [0x5d, 0x72, ...u32(0)];
+  for (let k = 1; k < depth; k++) ops.push(0x5d, 0x72, ...u32(k), 0x6a, ...u32(k - 1), 0x61);
+  return ops;
+}
+
 const DTYPE_CODE: Record<string, [string, string]> = {
   '<f4': ['f4', '<'], '<f8': ['f8', '<'], '<c8': ['c8', '<'], '<c16': ['c16', '<'], '<i8': ['i8', '<'], '|O': ['O8', '|'],
 };

@@ -3,7 +3,7 @@ import { ModelFormatError } from '../../src/errors.js';
 import { readNpyHeader } from '../../src/model/npy.js';
 import { PyDtype, PyNdarray, PyTuple, unpickle, type PyValue } from '../../src/model/pickle.js';
 import { readGolden } from './golden.js';
-import { op, pickleBytes } from './pickle-writer.js';
+import { deepLists, op, pickleBytes } from './pickle-writer.js';
 
 const picklePart = (file: string) => {
   const bytes = readGolden(file);
@@ -103,6 +103,16 @@ describe('unpickle refuses anything numpy does not write', () => {
   it('stack underflow', () => expectPickleError(raw(op.proto(), op.tuple1), 'TUPLE1 at byte 130: stack underflow'));
   it('no MARK', () => expectPickleError(raw(op.proto(), op.tuple), 'no MARK'));
   it('deep nesting', () => expectPickleError(raw(op.proto(), Array(1000).fill(0x28)), 'nested deeper than 32'));
+  it('values nested 100 000 deep are refused without recursion', () => {
+    const tuples = raw(op.proto(), op.int(3), Array(200_000).fill(0x85)); // (((3,),),)… one byte per level
+    const n = 100_000;
+    const dtypeState = raw(op.proto(), op.emptyList, op.mark, deepLists(n), op.appends, // memo n-1 = [[[…]]] n deep
+      op.global('numpy', 'dtype'), op.unicode('f4'), op.false, op.true, op.tuple3, op.reduce,
+      op.mark, [0x6a, (n - 1) & 0xff, ((n - 1) >> 8) & 0xff, (n - 1) >> 16, 0],
+      op.unicode('<'), op.none, op.none, op.none, op.int(0), op.int(0), op.int(0), op.tuple, op.build);
+    expectPickleError(raw([...tuples], op.stop, op.stop), 'follow the end of the pickle');
+    expectPickleError(dtypeState, 'dtype state version a list of 1 items (expected 3 or 4)');
+  });
   it('byte lengths beyond the file', () => {
     expectPickleError(raw(op.proto(), [0x42, 0xff, 0xff, 0xff, 0x7f, 1, 2]), 'BINBYTES at byte 130: truncated: needs 2147483647 more bytes');
     expectPickleError(raw(op.proto(), [0x8d, 0, 0, 0, 0, 0, 0, 0, 0x10]), 'exceeds the whole pickle');
