@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flopsPerSecond, memoryBytes, parameterCount, scheduleArrays } from '../../src/model/stats.js';
+import { CPP_NN_README } from '../../src/model/shapes.js';
 import { SHAPES, syntheticModel } from '../helpers/synthetic-model.js';
 
 type ShapeName = keyof typeof SHAPES;
@@ -33,37 +34,8 @@ describe('memoryBytes (spec §4.3, Cpp-NN README)', () => {
 });
 
 describe('flopsPerSecond (spec §8.3) brackets every Cpp-NN README MFLOP value (§6.2)', () => {
-  // [model, variant, step scales, README MFLOP per second of audio]; 28 table cells, 26 distinct rows
-  const README: [ShapeName, string, number[], number][] = [
-    ['full', 'RZOH', [1, 1, 1, 1, 1, 1], 4406.95],
-    ['full', 'RZOH', [1, 1, 1, 2, 4, 12], 2309.48],
-    ['full', 'RZOH', [1, 1, 4, 8, 16, 32], 1198.31],
-    ['full', 'RZOH', [1, 2, 14, 14, 42, 42], 573.51],
-    ['large', 'RZOH', [1, 1, 1, 1, 1, 1], 1721.41],
-    ['large', 'RZOH', [1, 1, 1, 2, 2, 38], 964.38],
-    ['large', 'RZOH', [1, 2, 2, 8, 8, 48], 413.89],
-    ['large', 'RZOH', [1, 3, 3, 6, 30, 60], 295.64],
-    ['small', 'no RZOH', [1, 1, 1, 1, 1, 1], 572.5],
-    ['small', 'no RZOH', [1, 1, 1, 1, 2, 22], 237.21],
-    ['small', 'no RZOH', [1, 1, 3, 6, 6, 42], 93.71],
-    ['small', 'RZOH', [1, 1, 1, 1, 1, 1], 572.5],
-    ['small', 'RZOH', [1, 1, 1, 1, 9, 63], 183.72],
-    ['small', 'RZOH', [1, 2, 2, 6, 18, 54], 71.21],
-    ['small', 'RZOH', [1, 2, 4, 16, 32, 64], 47.29],
-    ['small', 'RZOH', [1, 4, 4, 16, 32, 64], 39.25],
-    ['small', 'RZOH', [1, 4, 4, 16, 64, 64], 37.44],
-    ['tiny', 'no RZOH', [1, 1, 1], 193.61],
-    ['tiny', 'no RZOH', [1, 1, 5], 65.29],
-    ['tiny', 'no RZOH', [1, 2, 22], 26.98],
-    ['tiny', 'no RZOH', [1, 4, 28], 18.65],
-    ['tiny', 'RZOH', [1, 1, 1], 193.61],
-    ['tiny', 'RZOH', [1, 2, 6], 46.42],
-    ['tiny', 'RZOH', [1, 5, 20], 19.58],
-    ['tiny', 'RZOH', [1, 9, 54], 12.13],
-    ['tiny', 'RZOH', [1, 11, 55], 11.53],
-    ['tiny', 'RZOH', [2, 8, 64], 8.97],
-    ['tiny', 'RZOH', [3, 12, 48], 7.66],
-  ];
+  // 28 table cells, 26 distinct configurations (src/model/shapes.ts transcribes spec §6.2)
+  const README = CPP_NN_README.map((r) => [r.shape, r.variant, r.stepScales, r.mflop] as const);
 
   it('transcribes 26 distinct configurations', () => {
     expect(README).toHaveLength(28);
