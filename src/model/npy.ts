@@ -135,7 +135,8 @@ export function readNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   const fortranOrder = dict.get('fortran_order');
   const shape = dict.get('shape');
   if (dict.size !== 3 || typeof descr !== 'string' || typeof fortranOrder !== 'boolean' || !Array.isArray(shape)) {
-    throw new ModelFormatError(`${name}: .npy header ${JSON.stringify(text.trim().slice(0, 200))} does not have exactly the keys descr (str), fortran_order (bool), shape (tuple)`);
+    throw new ModelFormatError(`${name}: .npy header ${JSON.stringify(text.trim().slice(0, 200))} does not have exactly ` +
+      'the keys descr (str), fortran_order (bool), shape (tuple)');
   }
   if (shape.length > MAX_DIMS) throw new ModelFormatError(`${name}: .npy shape has ${shape.length} dimensions (at most ${MAX_DIMS})`);
   return { version: `${major}.${minor}`, descr, fortranOrder, shape, dataOffset };

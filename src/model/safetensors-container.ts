@@ -35,7 +35,9 @@ export function encodeSafetensorsContainer(contents: SafetensorsContents): Uint8
   const header: Record<string, unknown> = { __metadata__: contents.metadata };
   let offset = 0;
   for (const [name, t] of contents.tensors) {
-    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new ModelFormatError(`safetensors writer: tensor '${name}' shape [${t.shape}] does not match ${t.data.length} values`);
+    if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
+      throw new ModelFormatError(`safetensors writer: tensor '${name}' shape [${t.shape}] does not match ${t.data.length} values`);
+    }
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * t.data.length] };
     offset += 4 * t.data.length;
   }
@@ -85,9 +87,11 @@ export function readSafetensorsContainer(bytes: Uint8Array, name: string): Safet
     const where = `tensor '${tensor}'`;
     if (!isPlainObject(info) || Object.keys(info).sort().join() !== 'data_offsets,dtype,shape') fail(`${where} needs exactly dtype, shape and data_offsets`);
     const { dtype, shape, data_offsets: offsets } = info as { dtype: unknown; shape: unknown; data_offsets: unknown };
-    if (dtype !== 'F32') fail(`${where} has dtype ${JSON.stringify(dtype)}; only F32 is supported`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`${where} has an invalid shape ${JSON.stringify(shape)}`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) fail(`${where} has invalid data_offsets ${JSON.stringify(offsets)}`);
+    if (dtype !== 'F32') fail(`${where} has dtype ${describeJson(dtype)}; only F32 is supported`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`${where} has an invalid shape ${describeJson(shape)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+      fail(`${where} has invalid data_offsets ${describeJson(offsets)}`);
+    }
     const [begin, end] = offsets as number[];
     if (begin > end || end > dataBytes) fail(`${where} data_offsets [${begin},${end}] lie outside the ${dataBytes} data bytes`);
     const count = elementCount(shape as number[], Math.floor(dataBytes / 4), `${name}: ${where}`);
@@ -110,6 +114,16 @@ export function readSafetensorsContainer(bytes: Uint8Array, name: string): Safet
     tensors.set(e.tensor, { shape: e.shape, data: new Float32Array(copy.buffer) });
   }
   return { metadata: metadata as Record<string, string>, tensors };
+}
+
+/** Parsed JSON for an error message, without recursing: JSON.stringify overflows on [[[…]]] a million deep. */
+function describeJson(v: unknown): string {
+  if (Array.isArray(v)) {
+    const flat = v.length <= 8 && v.every((x) => typeof x !== 'object' || x === null);
+    return flat ? JSON.stringify(v) : `an array of ${v.length} items`;
+  }
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v);
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

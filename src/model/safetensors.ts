@@ -91,9 +91,9 @@ export function modelFromSafetensors(bytes: Uint8Array, name: string, options: S
       value = JSON.parse(metadata[key] ?? fail(`metadata '${key}' is missing`));
     } catch (err) {
       if (err instanceof ModelFormatError) throw err;
-      fail(`metadata '${key}' is not valid JSON: ${JSON.stringify(metadata[key])}`);
+      fail(`metadata '${key}' is not valid JSON: ${JSON.stringify(metadata[key].slice(0, 100))}`);
     }
-    return check(value) ? value : fail(`metadata '${key}' is ${metadata[key]}, expected ${expected}`);
+    return check(value) ? value : fail(`metadata '${key}' is ${metadata[key].slice(0, 100)}, expected ${expected}`);
   };
   const isNumber = (v: unknown) => typeof v === 'number';
   const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;

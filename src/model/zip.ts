@@ -106,8 +106,13 @@ export function readZipEntries(bytes: Uint8Array, name: string, inflateRaw?: Inf
       if (packedBytes !== plainBytes) fail(`stored entry '${entry}' has size ${packedBytes} but claims ${plainBytes} uncompressed`);
       data = packed;
     } else if (method === 8) {
-      if (!inflateRaw) fail(`entry '${entry}' is deflated (np.savez_compressed); pass an inflate function (Node: inflateRawNode from src/node/inflate.js) or save with np.savez`);
-      if (plainBytes > Math.max(packedBytes, 1) * MAX_DEFLATE_RATIO) fail(`entry '${entry}' claims ${plainBytes} bytes from ${packedBytes} compressed, beyond deflate's limit`);
+      if (!inflateRaw) {
+        fail(`entry '${entry}' is deflated (np.savez_compressed); pass an inflate function ` +
+          '(Node: inflateRawNode from src/node/inflate.js) or save with np.savez');
+      }
+      if (plainBytes > Math.max(packedBytes, 1) * MAX_DEFLATE_RATIO) {
+        fail(`entry '${entry}' claims ${plainBytes} bytes from ${packedBytes} compressed, beyond deflate's limit`);
+      }
       data = inflateEntry(inflateRaw!, packed, plainBytes, `${name}: entry '${entry}'`);
     } else {
       fail(`entry '${entry}' uses compression method ${method} (only stored and deflate are supported)`);

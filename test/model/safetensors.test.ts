@@ -26,10 +26,16 @@ function withContinuous(model: Model, seed = 3): Model {
 
 /** Rewrites the JSON header of a safetensors file, keeping its data section. */
 function editHeader(bytes: Uint8Array, edit: (header: Record<string, any>) => void): Uint8Array {
+  return editHeaderText(bytes, (text) => {
+    const header = JSON.parse(text);
+    edit(header);
+    return JSON.stringify(header);
+  });
+}
+
+function editHeaderText(bytes: Uint8Array, edit: (text: string) => string): Uint8Array {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  edit(header);
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const json = new TextEncoder().encode(edit(new TextDecoder().decode(bytes.subarray(8, 8 + n))));
   const out = new Uint8Array(8 + json.length + bytes.length - 8 - n);
   new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
@@ -105,6 +111,10 @@ describe('safetensors reader refuses bad files', () => {
     expectError(editHeader(bytes, (h) => { h['layers.0.B'].data_offsets = h['layers.0.A'].data_offsets; }), 'must be contiguous and must not overlap');
     expectError(editHeader(bytes, (h) => { h['layers.0.A'].shape = [4294967296, 4294967296, 2]; }), 'has more than');
     expectError(bytes.subarray(0, bytes.length - 4), 'lie outside the');
+    // JSON nested a million deep: JSON.parse copes, but JSON.stringify/String of it would overflow the stack.
+    const deep = '['.repeat(1e6) + ']'.repeat(1e6);
+    const firstA = (text: string) => text.indexOf('"dtype":"F32"', text.indexOf('"layers.0.A"'));
+    expectError(editHeaderText(bytes, (t) => `${t.slice(0, firstA(t))}"dtype":${deep}${t.slice(firstA(t) + 13)}`), "tensor 'layers.0.A' has dtype an array of 1 items");
     const garbage = editHeader(bytes, () => {});
     garbage[9] = 0x7b; // '{{'
     expectError(garbage, 'safetensors header is not valid UTF-8 JSON');
