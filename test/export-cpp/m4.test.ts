@@ -25,6 +25,7 @@ if (!haveArm || !haveQemu) {
 const clip = loadGoldenInputs()[0];
 const cases = GOLDEN_EXPORTS.map((e) => [e.name, e.config === 'tinyrzoh' ? 'tiny' : e.config, 160] as const);
 const chunkOne = [['tiny_1-9-54', 'tiny', 1] as const];
+const int8 = [['tiny_1-9-54', 'tiny', 160] as const];
 
 describe.skipIf(!haveArm || !haveQemu)('export-cpp on an emulated Cortex-M4 (qemu mps2-an386)', () => {
   it.each([...cases, ...chunkOne])('%s (%s shape), chunk %i: qemu logits = wasm engine = x86 build', async (name, config, chunk) => {
@@ -49,6 +50,14 @@ describe.skipIf(!haveArm || !haveQemu)('export-cpp on an emulated Cortex-M4 (qem
     expect(relativeError(qemu.logits, engine)).toBeLessThan(CPP_VS_ENGINE_REL);
     expect(qemu.classIndex).toBe(engine.indexOf(Math.max(...engine)));
 
+    const host = await runHostDriver(await buildHostDriver(dir, pkg.name), [clip], chunk);
+    expect(Array.from(qemu.logits)).toEqual(Array.from(host.logits[0]));
+  }, 600_000);
+
+  it.each(int8)('%s (%s shape) with --int8, chunk %i: qemu logits = x86 build, bit for bit', async (name, _config, chunk) => {
+    const { dir, pkg } = await emitToTemp(loadGoldenModel(name), { name: 'q_m4', int8: true });
+    const firmware = await buildM4Firmware(dir, pkg.name, clip, { chunk });
+    const qemu = await runOnQemu(firmware.elf);
     const host = await runHostDriver(await buildHostDriver(dir, pkg.name), [clip], chunk);
     expect(Array.from(qemu.logits)).toEqual(Array.from(host.logits[0]));
   }, 600_000);

@@ -115,10 +115,11 @@ function fill(template: string, vars: Record<string, string>): string {
 
 function standardiseBody(model: Model): string {
   if (model.inputMean === null || model.inputStd === null) return '  return sample;  // the model has no input standardisation';
-  const denominator = model.inputStd + STANDARDISE_EPS;
+  // Same form as the engine: (x − mean) · (1 / (std + 1e-5)), the reciprocal taken in float64.
+  const scale = 1 / (model.inputStd + STANDARDISE_EPS);
   return [
     `  // x ← (x − mean) / (std + 1e-5) (spec §3.4), mean = ${model.inputMean}, std = ${model.inputStd}`,
-    `  return (sample - ${floatLiteral(model.inputMean)}) / ${floatLiteral(denominator)};`,
+    `  return (sample - ${floatLiteral(model.inputMean)}) * ${floatLiteral(scale)};`,
   ].join('\n');
 }
 

@@ -13,7 +13,8 @@ constexpr int kLayers = {{LAYERS}};
 constexpr uint32_t kLastStepScale = {{S_LAST}}u;  // the last layer ticks every kLastStepScale samples
 constexpr int kTicksPerClip = {{TICKS_PER_CLIP}};   // pooled ticks in one clip = ceil(kClipSamples / s_last)
 
-// Memory (bytes): permanent = state + pooled sum + 2 counters, scratch = ping-pong activations.
+// Memory (bytes): permanent = state + pooled sum (+ Kahan compensation) + 2 counters,
+// scratch = ping-pong activations. All of it is one static arena of kArenaBytes.
 constexpr int kStateFloats = {{STATE_FLOATS}};
 constexpr int kPoolFloats = {{POOL_FLOATS}};
 constexpr int kScratchFloats = {{SCRATCH_FLOATS}};
