@@ -10,7 +10,7 @@ import type { Model } from '../../src/model/model.js';
 import { withStepScales } from '../../src/model/rescale.js';
 import { standardise } from '../../src/audio/standardise.js';
 import { referenceForward } from '../../src/reference/forward.js';
-import { buildHostDriver, runHostDriver, type HostBuild } from '../../tools/export-cpp/host.js';
+import { buildHostDriver, checkCppApi, runHostDriver, type HostBuild } from '../../tools/export-cpp/host.js';
 import { GOLDEN_EXPORTS, loadGoldenInputs, loadGoldenLogits, loadGoldenModel } from '../helpers/golden.js';
 import { SHAPES, syntheticModel } from '../helpers/synthetic-model.js';
 import { CPP_VS_ENGINE_REL, emitToTemp, hasTool, randomClip, relativeError } from './helpers.js';
@@ -71,6 +71,26 @@ describe.skipIf(!haveGxx)('export-cpp on the host (g++ -O2 -Werror)', () => {
         expect(relativeError(logits, expected[clip].probes[n % 3])).toBeLessThan(CPP_VS_ENGINE_REL);
       });
     });
+  });
+
+  it('the C++ API (NAME.hpp) builds with -Werror, streams like classify() and names the class', async () => {
+    const model = loadGoldenModel('tiny_1-9-54');
+    const { dir, pkg } = await emitToTemp(model, { name: 'cpp_api' });
+    const line = await checkCppApi(dir, pkg.name, clips[1]);
+    const net = await Network.create(model, { engine: 'simd' });
+    const engine = net.logits(clips[1]);
+    net.dispose();
+    const best = engine.indexOf(Math.max(...engine));
+    expect(line).toBe(`label ${best} ${model.labels[best]}`);
+  });
+
+  it('--kahan (compensated pool) also equals the engine, at all-ones step scales', async () => {
+    const model = loadGoldenModel('small_1-1-1-1-1-1');
+    const { dir, pkg } = await emitToTemp(model, { name: 'kahan', poolKahan: true });
+    expect(pkg.plan.poolKahan).toBe(true);
+    const { logits } = await runHostDriver(await buildHostDriver(dir, pkg.name), clips, 160);
+    const expected = await engineLogits(model, clips);
+    logits.forEach((row, c) => expect(relativeError(row, expected[c].logits)).toBeLessThan(CPP_VS_ENGINE_REL));
   });
 
   const synthetic: Array<[string, Model]> = [

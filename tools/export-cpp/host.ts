@@ -51,6 +51,19 @@ export async function buildHostDriver(packageDir: string, name: string, options:
   return { binary, buildDir };
 }
 
+/** Builds and runs templates/cpp-api-check.cpp.tpl (the C++ API) on one clip; returns its "label k word" line. */
+export async function checkCppApi(packageDir: string, name: string, clip: Float32Array): Promise<string> {
+  const buildDir = await mkdtemp(join(tmpdir(), 'sedge-cpp-api-'));
+  const source = join(buildDir, 'check.cpp');
+  await writeFile(source, renderTemplate('cpp-api-check.cpp.tpl', name));
+  const binary = join(buildDir, 'check');
+  await run('g++', [...STRICT_CXX_FLAGS, '-O2', '-I', packageDir, source, join(packageDir, `${name}.cpp`), '-o', binary], { maxBuffer: 1 << 24 });
+  const input = join(buildDir, 'clip.f32');
+  await writeFile(input, new Uint8Array(clip.buffer, clip.byteOffset, clip.byteLength));
+  const { stdout } = await run(binary, [input]);
+  return stdout.trim();
+}
+
 export interface HostRunResult {
   /** One Float32Array of logits per clip. */
   logits: Float32Array[];
