@@ -4,14 +4,22 @@
  * strict warnings) into a small driver that times `classify()` over N clips by itself (no process
  * start-up in the number); the engine is timed with tinybench on `Network.logits(clip)`.
  * Prints clips/s for both and the ratio C++ / wasm.
- *   npx tsx bench/export-cpp.bench.ts [--time 1000] [--only tiny] [--json]
+ *
+ * With --m4 it instead cross-compiles each package for the Cortex-M4F and counts the instructions that
+ * streaming one clip takes under qemu -icount (SysTick at 25 MHz, 1 ns per instruction), next to the
+ * Cpp-NN README's measured MCU seconds. Seconds at a clock assume one cycle per instruction: a lower
+ * bound (FPU loads and multiply-adds stall), so read it as an order of magnitude.
+ *   npx tsx bench/export-cpp.bench.ts [--time 1000] [--only tiny] [--json] [--m4 [--mhz 168]]
  */
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import { Network } from '../src/engine/index.js';
 import { modelFromModelDict } from '../src/model/model-dict.js';
 import { parseNpy } from '../src/model/npy.js';
+import { CPP_NN_README } from '../src/model/shapes.js';
 import { flopsPerSecond } from '../src/model/stats.js';
+import { buildM4Firmware, runOnQemu } from '../tools/export-cpp/m4.js';
+import { matchShape } from '../tools/export-cpp/report.js';
 import { emitCppPackage } from '../tools/export-cpp/emit.js';
 import { benchHostDriver, buildHostDriver } from '../tools/export-cpp/host.js';
 import { writePackageFolder } from '../tools/export-cpp/write.js';
@@ -26,6 +34,8 @@ const arg = (name: string, fallback: string) => {
 const timeMs = Number(arg('time', '1000'));
 const only = arg('only', '');
 const json = process.argv.includes('--json');
+const m4 = process.argv.includes('--m4');
+const mhz = Number(arg('mhz', '168'));
 
 const GOLDEN = new URL('../test/fixtures/golden/', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', GOLDEN), 'utf8')) as { exports: Array<{ name: string; files: { dict: string } }> };
@@ -39,6 +49,28 @@ for (const { name, files } of manifest.exports.filter((e) => e.name.startsWith(o
   const pkg = emitCppPackage(model, { name: 'bench_pkg', source: files.dict });
   const dir = join(work, name, pkg.name);
   await writePackageFolder(dir, pkg.files);
+  if (m4) {
+    const firmware = await buildM4Firmware(dir, pkg.name, clip, { chunk: 160 });
+    const qemu = await runOnQemu(firmware.elf, { icount: true });
+    const flops = flopsPerSecond(model).lower;
+    const shape = matchShape(model);
+    const readme = CPP_NN_README.find((r) => r.shape === shape && r.stepScales.join() === model.layers.map((l) => l.stepScale).join());
+    const row = {
+      model: name,
+      mflopPerClip: flops / 1e6,
+      instructionsPerClip: qemu.instructions as number,
+      instructionsPerFlop: (qemu.instructions as number) / flops,
+      secondsAtOneIpc: (qemu.instructions as number) / (mhz * 1e6),
+      cppnnMcuSeconds: readme?.mcuSeconds ?? null,
+      flashBytes: firmware.packageSizes.flashBytes,
+      ramBytes: firmware.packageSizes.ramBytes,
+    };
+    results.push(row);
+    if (!json) {
+      console.log(`${name.padEnd(24)} ${row.mflopPerClip.toFixed(1).padStart(8)} MFLOP  ${(row.instructionsPerClip / 1e6).toFixed(1).padStart(8)} M instructions (${row.instructionsPerFlop.toFixed(2)}/FLOP)  ≥ ${row.secondsAtOneIpc.toFixed(3)} s at ${mhz} MHz  Cpp-NN measured ${row.cppnnMcuSeconds ?? 'n/a'} s  flash ${row.flashBytes} B  RAM ${row.ramBytes} B`);
+    }
+    continue;
+  }
   const build = await buildHostDriver(dir, pkg.name, { optimise: ['-O3', '-march=native'] });
 
   // C++: calibrate on one clip, then time about `timeMs` worth of clips inside the driver.

@@ -97,28 +97,52 @@ export async function sectionSizes(file: string): Promise<SectionSizes> {
 
 export interface QemuRun {
   logits: Float32Array;
+  /** SysTick ticks (25 MHz) spent streaming the clip; with `icount`, ≈ instructions / 40. */
+  systickTicks: number;
+  /** Instructions executed streaming the clip (only with `icount`, else null). */
+  instructions: number | null;
   pooledCount: number;
   classIndex: number;
   output: string;
   seconds: number;
 }
 
+/** mps2-an386's SysTick / CPU clock (qemu hw/arm/mps2.c SYSCLK_FRQ). */
+const MPS2_SYSCLK_HZ = 25_000_000;
+
+export interface QemuOptions {
+  timeoutMs?: number;
+  /** -icount shift=0: one instruction = 1 ns of virtual time, so SysTick counts instructions. */
+  icount?: boolean;
+}
+
 /** Boots the firmware on qemu's mps2-an386 (Cortex-M4) with semihosting and parses what it prints. */
-export async function runOnQemu(elf: string, timeoutMs = 600_000): Promise<QemuRun> {
+export async function runOnQemu(elf: string, options: QemuOptions = {}): Promise<QemuRun> {
   const start = process.hrtime.bigint();
   const { stdout, stderr } = await run(
     'qemu-system-arm',
     ['-M', 'mps2-an386', '-cpu', 'cortex-m4', '-nographic', '-monitor', 'none', '-serial', 'none',
+      ...(options.icount ? ['-icount', 'shift=0'] : []),
       '-semihosting-config', 'enable=on,target=native', '-kernel', elf],
-    { timeout: timeoutMs, maxBuffer: 1 << 20 },
+    { timeout: options.timeoutMs ?? 600_000, maxBuffer: 1 << 20 },
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const output = stdout + stderr;
   const logitsLine = /^logits((?: [0-9a-f]{8})+)$/m.exec(output);
   const pooled = /^pooled (\d+)$/m.exec(output);
   const cls = /^class (\d+)$/m.exec(output);
-  if (!logitsLine || !pooled || !cls) throw new Error(`qemu run printed no logits:\n${output}`);
-  return { logits: floatsFromHex(logitsLine[1].trim().split(' ')), pooledCount: Number(pooled[1]), classIndex: Number(cls[1]), output, seconds };
+  const ticks = /^ticks (\d+)$/m.exec(output);
+  if (!logitsLine || !pooled || !cls || !ticks) throw new Error(`qemu run printed no logits:\n${output}`);
+  const systickTicks = Number(ticks[1]);
+  return {
+    logits: floatsFromHex(logitsLine[1].trim().split(' ')),
+    systickTicks,
+    instructions: options.icount ? systickTicks * (1e9 / MPS2_SYSCLK_HZ) : null,
+    pooledCount: Number(pooled[1]),
+    classIndex: Number(cls[1]),
+    output,
+    seconds,
+  };
 }
 
 function clipHeader(clip: Float32Array): string {

@@ -11,6 +11,11 @@ int main(void);
 
 void Reset_Handler(void);
 void Default_Handler(void);
+void SysTick_Handler(void);
+
+/* SysTick wrap-arounds, for the instruction count in main.c (SysTick is a 24-bit down-counter). */
+volatile uint32_t g_systick_wraps;
+void SysTick_Handler(void) { ++g_systick_wraps; }
 
 /* Runs before the FPU is on, so nothing here may touch a float register. */
 __attribute__((noreturn)) void Reset_Handler(void) {
@@ -31,5 +36,5 @@ __attribute__((noreturn)) void Default_Handler(void) {
 /* Initial SP, reset, NMI, HardFault, MemManage, BusFault, UsageFault; the rest are unused here. */
 __attribute__((section(".isr_vector"), used)) void (*const g_vectors[16])(void) = {
     (void (*)(void))(&_estack), Reset_Handler, Default_Handler, Default_Handler, Default_Handler, Default_Handler,
-    Default_Handler, 0, 0, 0, 0, Default_Handler, Default_Handler, 0, Default_Handler, Default_Handler,
+    Default_Handler, 0, 0, 0, 0, Default_Handler, Default_Handler, 0, Default_Handler, SysTick_Handler,
 };
