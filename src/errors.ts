@@ -31,3 +31,19 @@ export class UsageError extends SedgeError {
     super('USAGE', message);
   }
 }
+
+/** A data set on disk is unusable (missing folder, a list naming a missing file, a corrupt or too-long clip): names the path. */
+export class DataError extends SedgeError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('DATA', `${path}: ${message}`);
+    this.path = path;
+  }
+}
+
+/** An external program that a tool needs is not installed: the message says how to install it. */
+export class MissingToolError extends SedgeError {
+  constructor(message: string) {
+    super('MISSING_TOOL', message);
+  }
+}

@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MissingToolError, UsageError } from '../../src/errors.js';
+import { datasetStatsCommand } from '../../src/node/dataset-command.js';
+import { hasProgram } from '../../tools/data/espeak.js';
+import { SpeechCommandsCorpus } from '../../tools/data/speech-commands.js';
+import { synthCorpus, type SynthOptions } from '../../tools/data/synth.js';
+
+const HAS_ESPEAK = hasProgram('espeak-ng');
+if (!HAS_ESPEAK) {
+  console.warn('test/data/synth.test.ts: espeak-ng is not installed, skipping the synth tests (apt-get install espeak-ng; CI installs .ci/apt-packages-data.txt)');
+}
+
+// 3 words × 4 clips from 3 voices: one per split (en-us trains, en-gb-scotland validates, en-us-nyc tests).
+const WORDS = ['yes', 'no', 'seven'];
+const TINY: Omit<SynthOptions, 'outDir'> = {
+  words: WORDS, perWord: 4, validationFraction: 0.25, testFraction: 0.25,
+  accents: ['en-us', 'en-gb-scotland', 'en-us-nyc'], variants: [], mbrola: false,
+  backgroundSeconds: 1, progress: null,
+};
+
+let root: string;
+beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'sedge-synth-')); });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function files(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('synthCorpus without espeak-ng', () => {
+  it('says how to install it', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(synthCorpus({ outDir: join(root, 'never'), ...TINY })).rejects.toThrow(MissingToolError);
+      await expect(synthCorpus({ outDir: join(root, 'never'), ...TINY })).rejects.toThrow('apt-get install espeak-ng');
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+});
+
+describe.skipIf(!HAS_ESPEAK)('synthCorpus (espeak-ng)', () => {
+  it('writes the Speech Commands layout with voice-disjoint splits', async () => {
+    const out = join(root, 'a');
+    const result = await synthCorpus({ outDir: out, seed: 3, ...TINY });
+    expect(result.manifest.counts).toEqual({ train: 6, validation: 3, test: 3, total: 12 });
+    expect(result.manifest.voices).toEqual({ train: ['es.en-us.none'], validation: ['es.en-gb-scotland.none'], test: ['es.en-us-nyc.none'] });
+    expect(readdirSync(join(out, '_background_noise_')).length).toBe(7);
+    const corpus = SpeechCommandsCorpus.open(out, { labels: WORDS });
+    expect(corpus.counts()).toEqual({ train: 6, validation: 3, test: 3 });
+    const speakers = (split: 'train' | 'validation' | 'test') => new Set(corpus.clips(split).map((c) => c.speaker));
+    expect([...speakers('train')]).toEqual(['es.en-us.none']);
+    expect([...speakers('validation')]).toEqual(['es.en-gb-scotland.none']);
+    expect([...speakers('test')]).toEqual(['es.en-us-nyc.none']);
+    for (const c of corpus.clips('train')) {
+      const x = corpus.read(c);
+      expect(x.length).toBe(16000);
+      expect(Math.max(...x.map(Math.abs))).toBeGreaterThan(0.001); // a word, not silence
+    }
+    const manifest = JSON.parse(readFileSync(join(out, 'corpus.json'), 'utf8'));
+    expect(manifest.complete).toBe(true);
+    expect(manifest.seed).toBe(3);
+
+    const stats = await datasetStatsCommand(out, { labels: WORDS, json: true }, () => {});
+    expect(stats.sharedSpeakers).toEqual([]);
+    expect(stats.inputStats?.clips).toBe(6);
+    expect(stats.inputStats?.std).toBeGreaterThan(0);
+  });
+
+  it('is byte-identical for the same seed, different for another', async () => {
+    await synthCorpus({ outDir: join(root, 'b'), seed: 3, ...TINY, concurrency: 1 });
+    const a = files(join(root, 'a')), b = files(join(root, 'b'));
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [path, bytes] of a) expect(bytes.equals(b.get(path)!), path).toBe(true);
+    await synthCorpus({ outDir: join(root, 'c'), seed: 4, ...TINY });
+    const c = files(join(root, 'c'));
+    expect([...a].some(([path, bytes]) => !c.get(path)?.equals(bytes))).toBe(true);
+  });
+
+  it('refuses a non-empty folder, resumes after a lost file, and checks resume options', async () => {
+    const out = join(root, 'a');
+    await expect(synthCorpus({ outDir: out, seed: 3, ...TINY })).rejects.toThrow(UsageError);
+    await expect(synthCorpus({ outDir: out, seed: 3, ...TINY })).rejects.toThrow(/--resume .* --force/);
+    const before = files(out);
+    const lost = [...before.keys()].find((p) => p.startsWith('no/'))!;
+    unlinkSync(join(out, lost));
+    writeFileSync(join(out, `${lost}.partial-999`), 'half a file from a killed run');
+    const result = await synthCorpus({ outDir: out, seed: 3, ...TINY, resume: true });
+    expect(result.written).toBe(1);
+    expect(result.skipped).toBe(11);
+    const after = files(out);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    expect(after.get(lost)!.equals(before.get(lost)!)).toBe(true);
+    await expect(synthCorpus({ outDir: out, seed: 5, ...TINY, resume: true })).rejects.toThrow(/made with seed 3/);
+  });
+
+  it('--force replaces the corpus but keeps unrelated files', async () => {
+    const out = join(root, 'c');
+    mkdirSync(join(out, 'notes'), { recursive: true });
+    writeFileSync(join(out, 'notes', 'keep.txt'), 'mine');
+    await synthCorpus({ outDir: out, seed: 3, ...TINY, force: true });
+    expect(readFileSync(join(out, 'notes', 'keep.txt'), 'utf8')).toBe('mine');
+    const a = files(join(root, 'a'));
+    const c = files(out);
+    for (const [path, bytes] of a) expect(bytes.equals(c.get(path)!), path).toBe(true);
+  });
+});
