@@ -50,17 +50,18 @@ for (const { name, files } of manifest.exports.filter((e) => e.name.startsWith(o
   const dir = join(work, name, pkg.name);
   await writePackageFolder(dir, pkg.files);
   if (m4) {
-    const firmware = await buildM4Firmware(dir, pkg.name, clip, { chunk: 160 });
+    const firmware = await buildM4Firmware(dir, pkg.name, clip, { chunks: [160] });
     const qemu = await runOnQemu(firmware.elf, { icount: true });
     const flops = flopsPerSecond(model).lower;
     const shape = matchShape(model);
     const readme = CPP_NN_README.find((r) => r.shape === shape && r.stepScales.join() === model.layers.map((l) => l.stepScale).join());
+    const instructions = qemu.instructions.get(160) as number;
     const row = {
       model: name,
       mflopPerClip: flops / 1e6,
-      instructionsPerClip: qemu.instructions as number,
-      instructionsPerFlop: (qemu.instructions as number) / flops,
-      secondsAtOneIpc: (qemu.instructions as number) / (mhz * 1e6),
+      instructionsPerClip: instructions,
+      instructionsPerFlop: instructions / flops,
+      secondsAtOneIpc: instructions / (mhz * 1e6),
       cppnnMcuSeconds: readme?.mcuSeconds ?? null,
       flashBytes: firmware.packageSizes.flashBytes,
       ramBytes: firmware.packageSizes.ramBytes,

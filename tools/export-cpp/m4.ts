@@ -44,13 +44,15 @@ export interface M4Build {
 }
 
 export interface M4BuildOptions {
-  chunk?: number;
+  /** Chunk sizes to stream the clip with, one pass each (default [160]). */
+  chunks?: number[];
   buildDir?: string;
 }
 
 export async function buildM4Firmware(packageDir: string, name: string, clip: Float32Array, options: M4BuildOptions = {}): Promise<M4Build> {
   const buildDir = options.buildDir ?? (await mkdtemp(join(tmpdir(), 'sedge-cpp-m4-')));
-  const chunk = options.chunk ?? 160;
+  const chunks = options.chunks ?? [160];
+  if (chunks.length === 0 || chunks.some((c) => !Number.isInteger(c) || c < 1)) throw new RangeError(`chunks must be positive integers, got [${chunks}]`);
   const M4_DIR = assetDir('m4');
   for (const file of ['startup.c', 'semihost.c', 'semihost.h', 'linker.ld']) await copyFile(join(M4_DIR, file), join(buildDir, file));
   const main = (await readFile(join(M4_DIR, 'main.c.tpl'), 'utf8')).replaceAll('{{NAME}}', name).replaceAll('{{UPPER}}', name.toUpperCase());
@@ -62,7 +64,7 @@ export async function buildM4Firmware(packageDir: string, name: string, clip: Fl
   const objects = [packageObject];
   for (const source of ['main.c', 'startup.c', 'semihost.c']) {
     const object = join(buildDir, source.replace(/\.c$/, '.o'));
-    await cc([...M4_C_FLAGS, `-DCHUNK=${chunk}`, '-I', packageDir, '-I', buildDir, '-c', join(buildDir, source), '-o', object]);
+    await cc([...M4_C_FLAGS, `-DCHUNKS=${chunks.join(',')}`, '-I', packageDir, '-I', buildDir, '-c', join(buildDir, source), '-o', object]);
     objects.push(object);
   }
   const elf = join(buildDir, 'firmware.elf');
@@ -96,11 +98,12 @@ export async function sectionSizes(file: string): Promise<SectionSizes> {
 }
 
 export interface QemuRun {
-  logits: Float32Array;
-  /** SysTick ticks (25 MHz) spent streaming the clip; with `icount`, ≈ instructions / 40. */
-  systickTicks: number;
-  /** Instructions executed streaming the clip (only with `icount`, else null). */
-  instructions: number | null;
+  /** Per chunk size: the logits after streaming the clip with it. */
+  logits: Map<number, Float32Array>;
+  /** Per chunk size: SysTick ticks (25 MHz) spent streaming the clip; with `icount`, ≈ instructions / 40. */
+  systickTicks: Map<number, number>;
+  /** Per chunk size: instructions executed streaming the clip (only with `icount`, else empty). */
+  instructions: Map<number, number>;
   pooledCount: number;
   classIndex: number;
   output: string;
@@ -128,21 +131,16 @@ export async function runOnQemu(elf: string, options: QemuOptions = {}): Promise
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const output = stdout + stderr;
-  const logitsLine = /^logits((?: [0-9a-f]{8})+)$/m.exec(output);
+  const logits = new Map<number, Float32Array>();
+  for (const [, chunk, hex] of output.matchAll(/^logits (\d+)((?: [0-9a-f]{8})+)$/gm)) logits.set(Number(chunk), floatsFromHex(hex.trim().split(' ')));
+  const systickTicks = new Map<number, number>();
+  for (const [, chunk, ticks] of output.matchAll(/^ticks (\d+) (\d+)$/gm)) systickTicks.set(Number(chunk), Number(ticks));
   const pooled = /^pooled (\d+)$/m.exec(output);
   const cls = /^class (\d+)$/m.exec(output);
-  const ticks = /^ticks (\d+)$/m.exec(output);
-  if (!logitsLine || !pooled || !cls || !ticks) throw new Error(`qemu run printed no logits:\n${output}`);
-  const systickTicks = Number(ticks[1]);
-  return {
-    logits: floatsFromHex(logitsLine[1].trim().split(' ')),
-    systickTicks,
-    instructions: options.icount ? systickTicks * (1e9 / MPS2_SYSCLK_HZ) : null,
-    pooledCount: Number(pooled[1]),
-    classIndex: Number(cls[1]),
-    output,
-    seconds,
-  };
+  if (logits.size === 0 || !pooled || !cls) throw new Error(`qemu run printed no logits:\n${output}`);
+  const instructions = new Map<number, number>();
+  if (options.icount) for (const [chunk, ticks] of systickTicks) instructions.set(chunk, ticks * (1e9 / MPS2_SYSCLK_HZ));
+  return { logits, systickTicks, instructions, pooledCount: Number(pooled[1]), classIndex: Number(cls[1]), output, seconds };
 }
 
 function clipHeader(clip: Float32Array): string {

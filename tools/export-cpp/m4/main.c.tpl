@@ -1,5 +1,5 @@
-/* Test firmware: streams the golden clip in clip.h through {{NAME}} in chunks of CHUNK samples and prints
- * the logits over semihosting as float32 bit patterns (exact), then classify()'s argmax and the pooled count.
+/* Test firmware: streams the clip in clip.h through {{NAME}} once per chunk size in CHUNKS and prints the
+ * logits over semihosting as float32 bit patterns (exact), then classify()'s argmax and the pooled count.
  * It also prints the SysTick ticks spent streaming the clip: under qemu -icount shift=0 one instruction
  * takes 1 ns of virtual time and SysTick runs at the board's 25 MHz, so instructions ≈ 40 · ticks. */
 #include <stdint.h>
@@ -8,23 +8,30 @@
 #include "clip.h"
 #include "semihost.h"
 
-#ifndef CHUNK
-#define CHUNK 160
+#ifndef CHUNKS
+#define CHUNKS 160
 #endif
+static const uint32_t kChunks[] = {CHUNKS};
 
 static void put_hex(char* dst, uint32_t value) {
   static const char digits[] = "0123456789abcdef";
   for (int n = 7; n >= 0; --n) dst[7 - n] = digits[(value >> (4 * n)) & 0xFu];
 }
 
-static void put_uint(const char* tag, uint32_t value) {
-  char line[48];
+/* Writes tag + decimal value at dst (no terminator); returns the length. */
+static size_t format_uint(char* dst, const char* tag, uint32_t value) {
   char digits[12];
   int n = 0;
   do { digits[n++] = (char)('0' + value % 10u); value /= 10u; } while (value != 0u);
   size_t at = strlen(tag);
-  memcpy(line, tag, at);
-  while (n > 0) line[at++] = digits[--n];
+  memcpy(dst, tag, at);
+  while (n > 0) dst[at++] = digits[--n];
+  return at;
+}
+
+static void put_uint(const char* tag, uint32_t value) {
+  char line[48];
+  size_t at = format_uint(line, tag, value);
   line[at++] = '\n';
   line[at] = '\0';
   semihost_write0(line);
@@ -35,23 +42,25 @@ static void put_uint(const char* tag, uint32_t value) {
 #define SYST_CVR (*(volatile uint32_t*)0xE000E018u)
 extern volatile uint32_t g_systick_wraps;
 
-int main(void) {
-  static char line[8 + 9 * {{UPPER}}_CLASSES + 2];
+/* Streams the clip in chunks of `chunk` and prints "logits <chunk> <hex>…" and "ticks <chunk> <n>". */
+static void stream_clip(uint32_t chunk) {
+  static char line[16 + 9 * {{UPPER}}_CLASSES + 2];
   float logits[{{UPPER}}_CLASSES];
-  {{NAME}}_init();
+  {{NAME}}_reset();
+  g_systick_wraps = 0u;
   SYST_RVR = 0x00FFFFFFu;
   SYST_CVR = 0u;
   SYST_CSR = 0x7u; /* enable, interrupt on wrap, processor clock */
-  for (uint32_t at = 0; at < {{UPPER}}_CLIP_SAMPLES; at += CHUNK) {
+  for (uint32_t at = 0; at < {{UPPER}}_CLIP_SAMPLES; at += chunk) {
     const uint32_t rest = {{UPPER}}_CLIP_SAMPLES - at;
-    {{NAME}}_push(kClip + at, rest < CHUNK ? rest : CHUNK);
+    {{NAME}}_push(kClip + at, rest < chunk ? rest : chunk);
   }
   {{NAME}}_logits(logits);
   const uint32_t now = SYST_CVR;
   SYST_CSR = 0u;
   const uint32_t ticks = g_systick_wraps * 0x01000000u + (0x00FFFFFFu - now);
-  memcpy(line, "logits", 6);
-  size_t pos = 6;
+
+  size_t pos = format_uint(line, "logits ", chunk);
   for (int k = 0; k < {{UPPER}}_CLASSES; ++k) {
     uint32_t bits;
     memcpy(&bits, &logits[k], sizeof bits);
@@ -62,7 +71,17 @@ int main(void) {
   line[pos++] = '\n';
   line[pos] = '\0';
   semihost_write0(line);
-  put_uint("ticks ", ticks);
+  pos = format_uint(line, "ticks ", chunk);
+  line[pos++] = ' ';
+  pos += format_uint(line + pos, "", ticks);
+  line[pos++] = '\n';
+  line[pos] = '\0';
+  semihost_write0(line);
+}
+
+int main(void) {
+  {{NAME}}_init();
+  for (size_t n = 0; n < sizeof kChunks / sizeof kChunks[0]; ++n) stream_clip(kChunks[n]);
   put_uint("pooled ", {{NAME}}_pooled_count());
   put_uint("class ", (uint32_t){{NAME}}_classify(kClip, 0));
   return 0;
