@@ -80,9 +80,12 @@ async function synthesiseVoice(jobs: readonly Job[], scratch: string): Promise<U
   const files = jobs.map((_, i) => join(scratch, `${voice.id}-${i}.wav`));
   if (voice.engine === 'festival') {
     // festival starts slowly (seconds): one process says every word, saving each to its own file.
-    const scheme = [`(voice_${voice.name})`];
+    // Diphone voices take Duration_Stretch; the HTS voice ignores it and takes hts_engine's -r (speed rate).
+    const hts = voice.name.endsWith('_hts');
+    const scheme = [`(voice_${voice.name})`, ...(hts ? ['(set! sedge_hts_params hts_engine_params)'] : [])];
     jobs.forEach((j, i) => {
       scheme.push(`(Parameter.set 'Duration_Stretch ${j.stretch})`);
+      if (hts) scheme.push(`(set! hts_engine_params (append sedge_hts_params (list (list "-r" ${(1 / j.stretch).toFixed(4)}))))`);
       scheme.push(`(utt.save.wave (utt.synth (Utterance Text "${j.word}")) "${files[i]}" 'riff)`);
     });
     const script = join(scratch, `${voice.id}.scm`);

@@ -58,7 +58,7 @@ export interface SynthOptions {
   plainVoice?: boolean;
   /** 'auto' (default): every installed English MBROLA voice; false: none; or a list. */
   mbrola?: 'auto' | boolean | readonly string[];
-  /** Share of clips spoken by MBROLA voices when a split has some (default 0.3). */
+  /** Share of clips spoken by MBROLA voices when a split has some (default 0.4: diphones of real recordings, the voices least like espeak-ng's formant synthesis). */
   mbrolaShare?: number;
   validationFraction?: number;
   testFraction?: number;
@@ -230,7 +230,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     perWord: options.perWord ?? DEFAULT_PER_WORD,
     words: checkWords(options.words ?? SPEECH_COMMANDS_LABELS),
     concurrency: options.concurrency ?? availableParallelism(),
-    mbrolaShare: options.mbrolaShare ?? 0.3,
+    mbrolaShare: options.mbrolaShare ?? 0.4,
     validationFraction: options.validationFraction ?? 0.1,
     testFraction: options.testFraction ?? 0.1,
     backgroundSeconds: options.backgroundSeconds ?? 60,
