@@ -53,15 +53,42 @@ template <> struct IsInt8<int8_t> { static constexpr bool value = true; };
 // Σ a[n]·b[n] with four interleaved partial sums, combined as (s0 + s1) + (s2 + s3). The order is
 // fixed by this source, so every compiler and target (x86, Cortex-M4) rounds the same way; the four
 // independent chains also hide the FPU's multiply-accumulate latency.
+// Where GCC/Clang vector extensions map to 4-lane SIMD (SSE, NEON), the four partial sums are the lanes
+// of one vector: the same operations in the same order, so the result is bit-identical, but compilers
+// no longer "vectorize" the scalar form with shuffles (GCC does that at -O3 -march=native with AVX-512).
+#if defined(__GNUC__) && (defined(__SSE2__) || defined(__ARM_NEON))
+#define SEDGE_DOT_VECTOR 1
+typedef float Float4 __attribute__((vector_size(16)));
+#else
+#define SEDGE_DOT_VECTOR 0
+#endif
+
 template <int N, typename T>
 inline float dot(const T* a, const float* b) {
   constexpr int kBody = N / 4 * 4;
   float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-  for (int n = 0; n < kBody; n += 4) {
-    s0 += static_cast<float>(a[n]) * b[n];
-    s1 += static_cast<float>(a[n + 1]) * b[n + 1];
-    s2 += static_cast<float>(a[n + 2]) * b[n + 2];
-    s3 += static_cast<float>(a[n + 3]) * b[n + 3];
+#if SEDGE_DOT_VECTOR
+  if constexpr (!IsInt8<T>::value) {
+    Float4 acc = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int n = 0; n < kBody; n += 4) {
+      Float4 va, vb;
+      __builtin_memcpy(&va, a + n, sizeof va);
+      __builtin_memcpy(&vb, b + n, sizeof vb);
+      acc += va * vb;
+    }
+    s0 = acc[0];
+    s1 = acc[1];
+    s2 = acc[2];
+    s3 = acc[3];
+  } else
+#endif
+  {
+    for (int n = 0; n < kBody; n += 4) {
+      s0 += static_cast<float>(a[n]) * b[n];
+      s1 += static_cast<float>(a[n + 1]) * b[n + 1];
+      s2 += static_cast<float>(a[n + 2]) * b[n + 2];
+      s3 += static_cast<float>(a[n + 3]) * b[n + 3];
+    }
   }
   // The tail is written out at compile time (a tail loop trips GCC's -Waggressive-loop-optimizations on ARM).
   if constexpr (N % 4 > 0) s0 += static_cast<float>(a[kBody]) * b[kBody];
