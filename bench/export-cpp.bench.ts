@@ -23,7 +23,7 @@ import { matchShape } from '../tools/export-cpp/report.js';
 import { emitCppPackage } from '../tools/export-cpp/emit.js';
 import { benchHostDriver, buildHostDriver } from '../tools/export-cpp/host.js';
 import { writePackageFolder } from '../tools/export-cpp/write.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,6 +42,8 @@ const manifest = JSON.parse(readFileSync(new URL('manifest.json', GOLDEN), 'utf8
 const inputs = parseNpy(new Uint8Array(readFileSync(new URL('inputs.npy', GOLDEN))), 'inputs.npy');
 const clip = (inputs.data as Float32Array).slice(0, 16000);
 const work = mkdtempSync(join(tmpdir(), 'sedge-bench-cpp-'));
+process.env.TMPDIR = work; // the harness's own build folders go here too
+process.once('exit', () => rmSync(work, { recursive: true, force: true }));
 
 const results = [];
 for (const { name, files } of manifest.exports.filter((e) => e.name.startsWith(only))) {

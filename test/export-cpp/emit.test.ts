@@ -2,10 +2,9 @@
  * The emitter without a compiler: memory plan vs Cpp-NN, what it refuses (with messages), the
  * all-or-nothing folder writer, literal formatting, the shape of the generated text, the CLI command.
  */
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ModelFormatError, UsageError } from '../../src/errors.js';
 import type { Model } from '../../src/model/model.js';
 import { CPP_NN_SIZES } from '../../src/model/shapes.js';
@@ -17,8 +16,10 @@ import { planCppPackage } from '../../tools/export-cpp/plan.js';
 import { writePackageFolder } from '../../tools/export-cpp/write.js';
 import { GOLDEN_DIR, GOLDEN_EXPORTS, loadGoldenModel } from '../helpers/golden.js';
 import { SHAPES, seededRandom, syntheticModel } from '../helpers/synthetic-model.js';
+import { removeTempRoot, tempDir } from './helpers.js';
 
-const tempDir = () => mkdtempSync(join(tmpdir(), 'sedge-emit-test-'));
+afterAll(removeTempRoot);
+
 
 describe('memory plan', () => {
   // state + pool + 2 counters | scratch, in bytes; Cpp-NN README perm + temp for the same shape.

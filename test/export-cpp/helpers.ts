@@ -3,13 +3,28 @@
  * tolerance, find the toolchains.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Model } from '../../src/model/model.js';
 import { emitCppPackage, type CppPackage, type EmitOptions } from '../../tools/export-cpp/emit.js';
 import { writePackageFolder } from '../../tools/export-cpp/write.js';
 import { seededRandom } from '../helpers/synthetic-model.js';
+
+// Every temp folder of these tests (packages, g++/arm builds, the tools' own mkdtemp calls, which follow
+// TMPDIR) goes under one root per test file; each file removes it in afterAll(removeTempRoot).
+const originalTmpdir = process.env.TMPDIR;
+const root = mkdtempSync(join(tmpdir(), 'sedge-export-cpp-'));
+process.env.TMPDIR = root;
+
+/** A fresh folder under this test file's temp root. */
+export const tempDir = (): string => mkdtempSync(join(root, 't-'));
+
+export function removeTempRoot(): void {
+  rmSync(root, { recursive: true, force: true });
+  if (originalTmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = originalTmpdir;
+}
 
 /** The issue's bar: C++ logits vs the wasm engine (and the float64 oracle), relative to the largest |logit|. */
 export const CPP_VS_ENGINE_REL = 1e-5;
@@ -25,7 +40,7 @@ export function hasTool(command: string): boolean {
 
 export async function emitToTemp(model: Model, options: Omit<EmitOptions, 'name'> & { name?: string } = {}): Promise<{ pkg: CppPackage; dir: string }> {
   const pkg = emitCppPackage(model, { name: options.name ?? 'sedge_test', ...options });
-  const dir = join(mkdtempSync(join(tmpdir(), 'sedge-export-cpp-')), pkg.name);
+  const dir = join(tempDir(), pkg.name);
   await writePackageFolder(dir, pkg.files);
   return { pkg, dir };
 }

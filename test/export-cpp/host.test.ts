@@ -4,7 +4,7 @@
  * model at its own step scales, classify() and streaming with chunks of 1 and 160 samples, logits()
  * mid-stream, synthetic models on random audio, and a model moved to other step scales.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Network } from '../../src/engine/index.js';
 import type { Model } from '../../src/model/model.js';
 import { withStepScales } from '../../src/model/rescale.js';
@@ -13,7 +13,9 @@ import { referenceForward } from '../../src/reference/forward.js';
 import { buildHostDriver, checkCppApi, runHostDriver, type HostBuild } from '../../tools/export-cpp/host.js';
 import { GOLDEN_EXPORTS, loadGoldenInputs, loadGoldenLogits, loadGoldenModel } from '../helpers/golden.js';
 import { SHAPES, syntheticModel } from '../helpers/synthetic-model.js';
-import { CPP_VS_ENGINE_REL, emitToTemp, hasTool, randomClip, relativeError } from './helpers.js';
+import { CPP_VS_ENGINE_REL, emitToTemp, hasTool, randomClip, relativeError, removeTempRoot } from './helpers.js';
+
+afterAll(removeTempRoot);
 
 const haveGxx = hasTool('g++') && hasTool('gcc');
 const clips = loadGoldenInputs();

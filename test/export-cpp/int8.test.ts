@@ -4,12 +4,14 @@
  * random audio, picks the same class, and its weights shrink about 3.5×.
  * Measured (golden inputs + 2 random clips): 2.0e-3 … 2.5e-3 relative on every golden model.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Network } from '../../src/engine/index.js';
 import { buildHostDriver, runHostDriver, type HostBuild } from '../../tools/export-cpp/host.js';
 import { emitCppPackage } from '../../tools/export-cpp/emit.js';
 import { loadGoldenInputs, loadGoldenModel } from '../helpers/golden.js';
-import { emitToTemp, hasTool, randomClip, relativeError } from './helpers.js';
+import { emitToTemp, hasTool, randomClip, relativeError, removeTempRoot } from './helpers.js';
+
+afterAll(removeTempRoot);
 
 /** int8 weights vs float logits, relative to the largest |logit| (measured worst 2.5e-3). */
 const INT8_VS_FLOAT_REL = 5e-3;

@@ -4,13 +4,15 @@
  * script) and run on qemu's mps2-an386 with semihosting, streaming golden clip 0 in chunks of 1 and of
  * 160 samples. Its logits equal the wasm engine's within CPP_VS_ENGINE_REL and the x86 build's bit for bit. The arena in .bss is the planned size and within Cpp-NN's permanent + temp memory.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Network } from '../../src/engine/index.js';
 import { CPP_NN_SIZES, SHAPES } from '../../src/model/shapes.js';
 import { buildHostDriver, runHostDriver } from '../../tools/export-cpp/host.js';
 import { buildM4Firmware, runOnQemu } from '../../tools/export-cpp/m4.js';
 import { GOLDEN_EXPORTS, loadGoldenInputs, loadGoldenModel } from '../helpers/golden.js';
-import { CPP_VS_ENGINE_REL, emitToTemp, hasTool, relativeError } from './helpers.js';
+import { CPP_VS_ENGINE_REL, emitToTemp, hasTool, relativeError, removeTempRoot } from './helpers.js';
+
+afterAll(removeTempRoot);
 
 const haveArm = hasTool('arm-none-eabi-g++') && hasTool('arm-none-eabi-size');
 const haveQemu = hasTool('qemu-system-arm');

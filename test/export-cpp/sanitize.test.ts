@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHostDriver, runHostDriver } from '../../tools/export-cpp/host.js';
 import { GOLDEN_EXPORTS, loadGoldenInputs, loadGoldenModel } from '../helpers/golden.js';
-import { emitToTemp, hasTool } from './helpers.js';
+import { emitToTemp, hasTool, removeTempRoot } from './helpers.js';
+
+afterAll(removeTempRoot);
 
 const haveGxx = hasTool('g++') && hasTool('gcc');
 const clips = loadGoldenInputs();
