@@ -52,7 +52,7 @@ export interface SsmLayer {
   biasCIm: Float32Array; // (H) kept so that writers can round-trip it
   /**
    * Skip weight S (H, I), or null for the non-trainable skip: identity when I = H, broadcast of the
-   * single input channel when I = 1 (spec §2.3).
+   * single input channel when I = 1 (spec §2.3); null is only valid for those two cases.
    */
   skip: Float32Array | null;
   continuous?: ContinuousParams;
@@ -63,6 +63,11 @@ export interface Decoder {
   bias: Float32Array; // (K)
 }
 
+/**
+ * Invariants (validateModel checks them; every reader and Network.create calls it): I_0 = 1 and
+ * I_j = H_{j−1}; all values finite; |Ā| < 1; continuous Re Λ ≤ 0; step scales positive integers with
+ * s_j | s_{j+1}; labels.length = K; inputMean and inputStd both set (std > 0) or both null.
+ */
 export interface Model {
   layers: SsmLayer[];
   decoder: Decoder;
