@@ -10,7 +10,9 @@ import { withStepScales } from '../model/rescale.js';
 import { encodeSafetensors } from '../model/safetensors.js';
 import { runBench } from './commands/bench.js';
 import { formatInfo, modelInfo } from './commands/info.js';
+import { classifyFiles, formatClassified } from './commands/classify.js';
 import { computeLogits } from './commands/logits.js';
+import { defaultModelPath } from './package-root.js';
 import { registerExportCpp } from './export-cpp-command.js';
 import { loadModel } from './load-model.js';
 import { labelList, numberList, positiveInt } from './options.js';
@@ -31,6 +33,17 @@ const program = new Command('sedge')
   .showHelpAfterError()
   // Usage errors are bad input like any other: exit 2 (commander's default is 1).
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+program.command('classify')
+  .description('the spoken keyword in each audio file (one clip each, up to 1 s)')
+  .argument('<files...>', '.wav files (any rate; mixed to mono and resampled) or [16000] .npy clips')
+  .option('--model <path>', 'model_dict.npy or .safetensors (default: the shipped models/sedge-tiny.safetensors)')
+  .option('--step-scales <list>', STEP_SCALES_HELP, numberList)
+  .option('--json', 'print JSON')
+  .action(async (files: string[], opts: { model?: string; stepScales?: number[]; json?: boolean }) => {
+    const results = await classifyFiles(await modelAt(opts.model ?? defaultModelPath(), opts.stepScales), files);
+    print(results, !!opts.json, () => results.map(formatClassified).join('\n'));
+  });
 
 program.command('info')
   .description('parameters, layers, FLOPs per second of audio and Cpp-NN memory of a model')
