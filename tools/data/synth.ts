@@ -36,7 +36,7 @@ import { BACKGROUND_FOLDER, TESTING_LIST, VALIDATION_LIST } from './speech-comma
 import { Progress } from './progress.js';
 
 /** Bump when the same options would give different audio. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const DEFAULT_PER_WORD = 800;
 export const DEFAULT_SEED = 1;
 
