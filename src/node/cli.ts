@@ -13,6 +13,7 @@ import { formatInfo, modelInfo } from './commands/info.js';
 import { classifyFiles, formatClassified } from './commands/classify.js';
 import { computeLogits } from './commands/logits.js';
 import { defaultModelPath } from './package-root.js';
+import { registerDataset } from './dataset-command.js';
 import { registerExportCpp } from './export-cpp-command.js';
 import { loadModel } from './load-model.js';
 import { labelList, numberList, positiveInt } from './options.js';
@@ -95,6 +96,7 @@ program.command('bench')
   });
 
 registerExportCpp(program);
+registerDataset(program);
 
 try {
   await program.parseAsync();
