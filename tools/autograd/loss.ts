@@ -1,0 +1,59 @@
+/**
+ * The authors' training loss ([SE] `src/utils/train_test.py::train_one_epoch`, spec §5.7):
+ *   loss = CE(logits, labels) + 0.1 · √(mean((W Wᵀ ⊙ (1 − I))²))
+ * CE is averaged over the batch; the penalty is on the decoder weight W (K × H), its mean over all
+ * K² entries (zeros on the diagonal included).
+ */
+import { add, matmul, mean, mul, scale, sqrt, transpose } from './ops.js';
+import { allocate, result, Tensor } from './tensor.js';
+
+/** Mean over the batch of −log softmax(logits)[label]; logits [B, K], labels B integers in [0, K). */
+export function crossEntropy(logits: Tensor, labels: ArrayLike<number>): Tensor {
+  if (logits.shape.length !== 2) throw new RangeError(`crossEntropy: logits must be [batch, classes], got [${logits.shape}]`);
+  const [B, K] = logits.shape;
+  if (labels.length !== B) throw new RangeError(`crossEntropy: ${labels.length} labels for a batch of ${B}`);
+  const z = logits.data;
+  const prob = new Float64Array(B * K);
+  let total = 0;
+  for (let b = 0; b < B; b++) {
+    const label = labels[b];
+    if (!Number.isInteger(label) || label < 0 || label >= K) throw new RangeError(`crossEntropy: label ${b} is ${label}, expected an integer in [0, ${K})`);
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, z[b * K + k]);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(z[b * K + k] - max);
+    const logSum = max + Math.log(s);
+    for (let k = 0; k < K; k++) prob[b * K + k] = Math.exp(z[b * K + k] - logSum);
+    total += logSum - z[b * K + label];
+  }
+  const out = allocate(logits.dtype, 1);
+  out[0] = total / B;
+  return result(out, [], [logits], (o) => {
+    const g = o.grad![0] / B, d = logits.gradBuffer();
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < K; k++) d[b * K + k] += g * (prob[b * K + k] - (k === labels[b] ? 1 : 0));
+    }
+  });
+}
+
+/** coefficient · √(mean((W Wᵀ ⊙ (1 − I))²)), built from the primitives. */
+export function decoderOrthogonality(weight: Tensor, coefficient = 0.1): Tensor {
+  if (weight.shape.length !== 2) throw new RangeError(`decoderOrthogonality: expected a [K, H] matrix, got [${weight.shape}]`);
+  const K = weight.shape[0];
+  const offDiagonal = Tensor.from(Array.from({ length: K * K }, (_, k) => (Math.floor(k / K) === k % K ? 0 : 1)), [K, K], weight.dtype);
+  const gram = mul(matmul(weight, transpose(weight)), offDiagonal);
+  return scale(sqrt(mean(mul(gram, gram))), coefficient);
+}
+
+export interface SedgeLoss {
+  loss: Tensor; // ce + penalty, the one to call backward() on
+  crossEntropy: Tensor;
+  penalty: Tensor;
+}
+
+/** The authors' loss with `regularize=True`: mean CE plus the decoder orthogonality penalty. */
+export function sedgeLoss(logits: Tensor, labels: ArrayLike<number>, decoderWeight: Tensor, coefficient = 0.1): SedgeLoss {
+  const ce = crossEntropy(logits, labels);
+  const penalty = decoderOrthogonality(decoderWeight, coefficient);
+  return { loss: add(ce, penalty), crossEntropy: ce, penalty };
+}

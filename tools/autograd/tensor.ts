@@ -1,0 +1,258 @@
+/**
+ * A tensor: a flat row-major typed array, its shape, and (when it takes part in a gradient) a link
+ * to the op that made it. In the style of micrograd's `Value` (karpathy/micrograd `engine.py`): an op
+ * makes its output with `emptyLike`, fills it, and `record`s its parents and a closure that pushes
+ * the output's gradient into theirs with `+=`. `backward()` (tape.ts) sorts the graph once and runs
+ * the closures in reverse.
+ *
+ * Two precisions, never mixed inside one graph: 'f64' (Float64Array; the exact path, for gradient
+ * checks) and 'f32' (Float32Array; the fast path). Sums inside ops are f64 in both.
+ *
+ * Storage: plain typed arrays, except large f32 tensors made from tensors on a Device (device.ts),
+ * which live in the wasm kernels' memory so that kernels work on them in place. `data` and `grad`
+ * are views, re-made when the memory has grown. Ops therefore allocate (emptyLike, gradBuffer)
+ * before they take views, never in between.
+ */
+import type { Device } from './device.js';
+import { backward } from './tape.js';
+
+export type DType = 'f32' | 'f64';
+export type Data = Float32Array | Float64Array;
+
+export const dtypeOf = (data: Data): DType => (data instanceof Float32Array ? 'f32' : 'f64');
+
+/**
+ * Large plain buffers are recycled too. On this kind of VM the first write to each fresh 4 KB page
+ * costs tens of microseconds (a 64 MB activation: ~0.5 s), far more than the arithmetic, so a
+ * training step must not allocate its activations anew. Buffers come back through `release`.
+ */
+const POOL_MIN_LENGTH = 1 << 14;
+const POOL_MAX_BYTES = 2 ** 31;
+const pool = new Map<string, Data[]>();
+let pooledBytes = 0;
+
+/** A zeroed plain buffer of `length` elements, recycled when one is free. */
+export function allocate(dtype: DType, length: number): Data {
+  if (length >= POOL_MIN_LENGTH) {
+    const free = pool.get(`${dtype}:${length}`)?.pop();
+    if (free) {
+      pooledBytes -= free.byteLength;
+      return free.fill(0);
+    }
+  }
+  return dtype === 'f32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+/** Hands a plain buffer back for reuse; the caller must hold no other reference to it. */
+export function release(data: Data): void {
+  if (data.length < POOL_MIN_LENGTH || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
+  if (pooledBytes + data.byteLength > POOL_MAX_BYTES) return;
+  const key = `${dtypeOf(data)}:${data.length}`;
+  let list = pool.get(key);
+  if (!list) pool.set(key, (list = []));
+  if (list.includes(data)) return;
+  list.push(data);
+  pooledBytes += data.byteLength;
+}
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
+/** One buffer: a plain array, or a block of a Device's memory seen through a refreshable view. */
+export class Storage {
+  private view: Data;
+  private readonly token = {};
+  constructor(readonly dtype: DType, readonly length: number, readonly device: Device | null, readonly ptr: number, view: Data | null) {
+    this.view = view ?? this.makeView();
+  }
+
+  /** Zeroed storage; on `device` when f32 and large. */
+  static create(dtype: DType, length: number, device: Device | null): Storage {
+    if (device && dtype === 'f32' && length >= device.minTensorLength && length > 0) {
+      const s = new Storage(dtype, length, device, device.alloc(length * 4), null);
+      s.view.fill(0);
+      return s;
+    }
+    return new Storage(dtype, length, null, -1, allocate(dtype, length));
+  }
+
+  /** Device blocks are freed when `owner` is garbage-collected without an explicit free. */
+  trackOwner(owner: object): void {
+    this.device?.track(owner, this.ptr, this.token);
+  }
+
+  private makeView(): Data {
+    return this.dtype === 'f32' ? this.device!.f32(this.ptr, this.length) : this.device!.f64(this.ptr, this.length);
+  }
+
+  get data(): Data {
+    if (this.view.length !== this.length) { // detached by memory growth, or freed
+      if (this.freed) throw new Error('tensor storage was released (its graph finished backward(), or a later forward() reclaimed it)');
+      this.view = this.makeView();
+    }
+    return this.view;
+  }
+
+  freed = false;
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    if (this.device) {
+      this.device.untrack(this.token);
+      this.device.freeBlock(this.ptr);
+      this.view = new Float32Array(0);
+    } else {
+      release(this.view);
+      this.view = this.dtype === 'f32' ? new Float32Array(0) : new Float64Array(0);
+    }
+  }
+}
+
+export class Tensor {
+  private storage: Storage;
+  private gradStorage: Storage | null = null;
+  /** The op inputs and the closure that back-propagates into them; cleared after backward(). */
+  parents: readonly Tensor[] = [];
+  backwardFn: (() => void) | null = null;
+  /** A leaf that wants a gradient (a parameter), or an op output that depends on one. */
+  requiresGrad: boolean;
+  /**
+   * Set by code that made this op output and never hands it out (a model's hidden activations):
+   * backward() then frees `data` together with the graph.
+   */
+  disposable = false;
+
+  /** Wraps `data` (not copied), or takes over `storage`. */
+  constructor(data: Data | Storage, readonly shape: readonly number[], requiresGrad = false, public name = '') {
+    if (data.length !== sizeOf(shape)) {
+      throw new RangeError(`tensor ${name}: shape [${shape}] needs ${sizeOf(shape)} values, data has ${data.length}`);
+    }
+    this.storage = data instanceof Storage ? data : new Storage(dtypeOf(data), data.length, null, -1, data);
+    this.storage.trackOwner(this);
+    this.requiresGrad = requiresGrad;
+  }
+
+  static zeros(shape: readonly number[], dtype: DType, requiresGrad = false, name = ''): Tensor {
+    return new Tensor(allocate(dtype, sizeOf(shape)), shape, requiresGrad, name);
+  }
+
+  /** A zeroed tensor on `device` (plain when small or f64). */
+  static zerosOn(device: Device | null, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor(Storage.create(dtype, sizeOf(shape), device), shape);
+  }
+
+  /** A constant (or, with requiresGrad, a leaf) holding a copy of `values` in `dtype`. */
+  static from(values: ArrayLike<number>, shape: readonly number[], dtype: DType, requiresGrad = false, name = ''): Tensor {
+    const data = dtype === 'f32' ? new Float32Array(values.length) : new Float64Array(values.length);
+    data.set(values);
+    return new Tensor(data, shape, requiresGrad, name);
+  }
+
+  get data(): Data {
+    return this.storage.data;
+  }
+
+  get grad(): Data | null {
+    return this.gradStorage?.data ?? null;
+  }
+
+  get dtype(): DType {
+    return this.storage.dtype;
+  }
+
+  get size(): number {
+    return this.storage.length;
+  }
+
+  /** The Device holding this tensor, or null for a plain array. */
+  get device(): Device | null {
+    return this.storage.device;
+  }
+
+  /** Byte offset of `data` in the device memory (only for device tensors). */
+  get ptr(): number {
+    return this.storage.ptr;
+  }
+
+  /** Byte offset of `grad` in the device memory; allocates the gradient if needed. */
+  get gradPtr(): number {
+    this.gradBuffer();
+    return this.gradStorage!.ptr;
+  }
+
+  /** The single value of a 1-element tensor (a loss). */
+  item(): number {
+    if (this.size !== 1) throw new RangeError(`item() needs a 1-element tensor, ${this.name || 'this one'} has shape [${this.shape}]`);
+    return this.data[0];
+  }
+
+  /** The gradient buffer, created as zeros (where `data` lives) on first use; ops add into it. */
+  gradBuffer(): Data {
+    if (!this.gradStorage) {
+      this.gradStorage = Storage.create(this.dtype, this.size, this.storage.device);
+      this.gradStorage.trackOwner(this);
+    }
+    return this.gradStorage.data;
+  }
+
+  /** True once a gradient buffer exists (it may still be all zeros). */
+  get hasGrad(): boolean {
+    return this.gradStorage !== null;
+  }
+
+  zeroGrad(): void {
+    this.gradStorage?.free();
+    this.gradStorage = null;
+  }
+
+  /** Frees data and gradient now (device blocks go back to the Device, large arrays to the pool). */
+  dispose(): void {
+    this.zeroGrad();
+    this.storage.free();
+  }
+
+  get disposed(): boolean {
+    return this.storage.freed;
+  }
+
+  /** Back-propagates from this scalar: seeds ∂L/∂L = 1 and runs the graph in reverse (tape.ts). */
+  backward(): void {
+    backward(this);
+  }
+}
+
+/** An uninitialised-in-spirit (zeroed) output for an op whose primary input is `like`: same dtype and place. */
+export const emptyLike = (like: Tensor, shape: readonly number[]): Tensor => Tensor.zerosOn(like.device, shape, like.dtype);
+
+/**
+ * Makes `out` the output of an op over `parents`. If no parent needs a gradient, `out` stays a plain
+ * constant and the closure is dropped, so inference graphs keep nothing alive.
+ */
+export function record(out: Tensor, parents: readonly Tensor[], backwardFn: (out: Tensor) => void): Tensor {
+  out.requiresGrad = parents.some((p) => p.requiresGrad);
+  if (out.requiresGrad) {
+    out.parents = parents;
+    out.backwardFn = () => {
+      if (out.hasGrad) backwardFn(out);
+    };
+  }
+  return out;
+}
+
+/** The output of an op over plain arrays: wraps `data`, then `record`. */
+export const result = (data: Data, shape: readonly number[], parents: readonly Tensor[], backwardFn: (out: Tensor) => void): Tensor =>
+  record(new Tensor(data, shape), parents, backwardFn);
+
+/** Throws unless all tensors share one dtype (graphs never mix precisions). */
+export function sameDtype(op: string, ...tensors: Tensor[]): DType {
+  const dtype = tensors[0].dtype;
+  for (const t of tensors) {
+    if (t.dtype !== dtype) throw new TypeError(`${op}: mixed precisions (${tensors.map((x) => x.dtype).join(', ')}); build the whole graph in one dtype`);
+  }
+  return dtype;
+}
+
+export function expectShape(op: string, t: Tensor, shape: readonly number[], what: string): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new RangeError(`${op}: ${what} ${t.name ? `'${t.name}' ` : ''}has shape [${t.shape}], expected [${shape}]`);
+  }
+}
