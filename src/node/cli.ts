@@ -14,6 +14,7 @@ import { classifyFiles, formatClassified } from './commands/classify.js';
 import { computeLogits } from './commands/logits.js';
 import { defaultModelPath } from './package-root.js';
 import { registerDataset } from './dataset-command.js';
+import { registerEval } from './eval-command.js';
 import { registerExportCpp } from './export-cpp-command.js';
 import { loadModel } from './load-model.js';
 import { labelList, numberList, positiveInt } from './options.js';
@@ -97,6 +98,7 @@ program.command('bench')
 
 registerExportCpp(program);
 registerDataset(program);
+registerEval(program);
 
 try {
   await program.parseAsync();

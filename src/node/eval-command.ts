@@ -1,0 +1,200 @@
+/**
+ * `sedge eval` and `sedge sweep`: a model's accuracy on a Speech Commands-style folder, and accuracy
+ * vs MFLOP/s over step-scale lists (spec §5.4). The evaluation code (tools/eval) is offline tooling,
+ * imported lazily so that the runtime never loads it.
+ *
+ *   sedge eval <model> --data DIR [--split test] [--step-scales 1,9,54] [--limit N] [--out DIR | --svg FILE] [--json]
+ *   sedge sweep <model> --data DIR [--split test] [--max 33 | --lists "1,1,1;1,9,54"] [--out DIR] [--resume] [--json]
+ *
+ * Every check that can fail (model file, step scales, output files, data folder, labels, every WAV)
+ * runs before the model does. Wire it with `registerEval(program)`, or call the `…Command` functions.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import type { EngineChoice } from '../engine/index.js';
+import { UsageError } from '../errors.js';
+import type { Model } from '../model/model.js';
+import { withStepScales } from '../model/rescale.js';
+import { loadModel } from './load-model.js';
+import { numberList, positiveInt } from './options.js';
+import { writeFileSafely } from './write-file.js';
+
+type Split = 'train' | 'validation' | 'test';
+type Log = (line: string) => void;
+
+interface CommonOptions {
+  /** The Speech Commands-style folder (required). */
+  data: string;
+  /** Default 'test'. */
+  split?: Split;
+  /** Evaluate only N clips, spread evenly over the split. */
+  limit?: number;
+  engine?: EngineChoice;
+  /** Threads (default: the number of cores). */
+  jobs?: number;
+  /** Accept a folder without some of the model's words. */
+  allowMissingLabels?: boolean;
+  force?: boolean;
+  json?: boolean;
+  /** Progress bar on stderr (default true). */
+  progress?: boolean;
+}
+
+export interface EvalCommandOptions extends CommonOptions {
+  stepScales?: number[];
+  /** Write the confusion matrix heat map here. */
+  svg?: string;
+  /** Write eval.json and confusion.svg into this folder. */
+  out?: string;
+}
+
+export interface SweepCommandOptions extends CommonOptions {
+  /** Largest step scale of the enumerated lists (default 33, as test_sc.py). */
+  max?: number;
+  /** Explicit lists instead of the enumeration. */
+  lists?: number[][];
+  /** Folder for sweep.json and pareto.svg (default sweep-<model file stem>). */
+  out?: string;
+  resume?: boolean;
+}
+
+const EVAL_JSON = 'eval.json', CONFUSION_SVG = 'confusion.svg';
+
+/** Refuses to start when an output file exists and --force was not given (nothing has run yet). */
+function checkWritable(paths: string[], force: boolean | undefined): void {
+  for (const path of paths) {
+    if (existsSync(path) && !force) throw new UsageError(`${path} exists; pass --force to overwrite it`);
+  }
+}
+
+function dataOptions(options: CommonOptions) {
+  if (!options.data) throw new UsageError('give the data folder with --data DIR');
+  return { split: options.split ?? 'test', limit: options.limit, allowMissingLabels: options.allowMissingLabels };
+}
+
+async function loadSet(model: Model, options: CommonOptions) {
+  const { loadEvalSet } = await import('../../tools/eval/eval-set.js');
+  const { Progress } = await import('../../tools/data/progress.js');
+  const bar: { progress?: InstanceType<typeof Progress>; read: number } = { read: 0 };
+  const set = loadEvalSet(options.data, model.labels, {
+    ...dataOptions(options),
+    onProgress: (done, total) => {
+      bar.progress ??= new Progress(total, 'reading', 'clips', options.progress === false ? null : process.stderr);
+      bar.progress.tick(done - bar.read);
+      bar.read = done;
+    },
+  });
+  if (process.stderr.isTTY) bar.progress?.finish(); // elsewhere the last tick printed the final line
+  return set;
+}
+
+export async function evalCommand(modelPath: string, options: EvalCommandOptions, log: Log = console.log) {
+  const { evaluateModel, formatEvalReport } = await import('../../tools/eval/evaluate.js');
+  const { confusionSvg } = await import('../../tools/eval/confusion-svg.js');
+  dataOptions(options);
+  let model = await loadModel(modelPath);
+  if (options.stepScales) model = withStepScales(model, options.stepScales);
+  const svgPaths = [options.svg, options.out && join(options.out, CONFUSION_SVG)].filter((p): p is string => !!p);
+  const jsonPath = options.out ? join(options.out, EVAL_JSON) : null;
+  if (options.out && existsSync(options.out) && !statSync(options.out).isDirectory()) throw new UsageError(`${options.out} exists and is not a folder`);
+  checkWritable([...svgPaths, ...(jsonPath ? [jsonPath] : [])], options.force);
+
+  const set = await loadSet(model, options);
+  const report = await evaluateModel(model, set, {
+    engine: options.engine, jobs: options.jobs ?? availableParallelism(), modelName: modelPath, progress: options.progress,
+  });
+  const title = `${basename(modelPath)} on ${basename(set.root)} (${set.split}): ${(100 * report.accuracy).toFixed(2)} % of ${report.clips} clips, step scales [${report.stepScales.join(',')}]`;
+  const svg = new TextEncoder().encode(confusionSvg({ labels: report.labels, confusion: report.confusion, title }));
+  if (options.out) {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(options.out, { recursive: true });
+  }
+  for (const path of svgPaths) writeFileSafely(path, svg, !!options.force);
+  if (jsonPath) writeFileSafely(jsonPath, new TextEncoder().encode(JSON.stringify(report, null, 1) + '\n'), !!options.force);
+  if (options.json) log(JSON.stringify(report));
+  else log(formatEvalReport(report) + (svgPaths.length || jsonPath ? `\nwrote ${[...(jsonPath ? [jsonPath] : []), ...svgPaths].join(', ')}` : ''));
+  return report;
+}
+
+export async function sweepCommand(modelPath: string, options: SweepCommandOptions, log: Log = console.log) {
+  const { stepScaleChains, checkChain } = await import('../../tools/eval/chains.js');
+  const { runSweep, formatSweep, SWEEP_JSON } = await import('../../tools/eval/sweep.js');
+  const { createPredictor } = await import('../../tools/eval/predict.js');
+  const { split, limit } = dataOptions(options);
+  const model = await loadModel(modelPath);
+  const layers = model.layers.length;
+  if (options.lists && options.max !== undefined) throw new UsageError('give either --lists or --max, not both');
+  const lists = options.lists ?? stepScaleChains(layers, options.max ?? 33);
+  for (const list of lists) {
+    checkChain(list);
+    if (list.length !== layers) throw new UsageError(`step-scale list [${list.join(',')}] has ${list.length} entries, the model has ${layers} layers`);
+  }
+  const outDir = options.out ?? `sweep-${basename(modelPath).replace(/\.[^.]*$/, '')}`;
+  if (!options.resume && !options.force && existsSync(join(outDir, SWEEP_JSON))) {
+    throw new UsageError(`${join(outDir, SWEEP_JSON)} exists: pass --resume to continue that sweep, or --force to start over`);
+  }
+
+  const set = await loadSet(model, options);
+  const identity = {
+    model: modelPath,
+    modelSha256: createHash('sha256').update(readFileSync(modelPath)).digest('hex'),
+    data: set.root, split, clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
+  };
+  const predictor = await createPredictor(set.x, 16000, { engine: options.engine, jobs: options.jobs ?? availableParallelism() });
+  try {
+    const sweep = await runSweep(model, set, {
+      lists, outDir, identity, predictor, maxStepScale: options.lists ? null : (options.max ?? 33),
+      resume: options.resume, force: options.force, progress: options.progress,
+    });
+    log(options.json ? JSON.stringify(sweep) : formatSweep(sweep, outDir));
+    return sweep;
+  } finally {
+    await predictor.close();
+  }
+}
+
+/** `"1,1,1;1,9,54"` → lists (each checked against the model's layer count later). */
+function stepScaleLists(value: string): number[][] {
+  const lists = value.split(/[;\s]+/).filter(Boolean).map((part) => part.replace(/^\[|\]$/g, '').split(',').map((s) => Number(s.trim())));
+  if (lists.length === 0 || lists.some((l) => l.some((s) => !Number.isInteger(s) || s < 1))) {
+    throw new InvalidArgumentError(`expected ';'-separated lists of positive integers like "1,1,1;1,9,54", got '${value}'`);
+  }
+  return lists;
+}
+
+function addCommon(command: Command, splitHelp: string): Command {
+  return command
+    .argument('<model>', 'model_dict.npy or .safetensors')
+    .requiredOption('--data <dir>', 'Speech Commands-style folder (<word>/<speaker>_nohash_<n>.wav + testing_list.txt …); a test-only folder is fine')
+    .addOption(new Option('--split <split>', splitHelp).choices(['train', 'validation', 'test']).default('test'))
+    .option('--limit <n>', 'evaluate only N clips, spread evenly over the split', positiveInt)
+    .addOption(new Option('--engine <engine>', 'wasm build').choices(['auto', 'simd', 'scalar']).default('auto'))
+    .option('--jobs <n>', `threads (default: the number of cores, ${availableParallelism()} here)`, positiveInt)
+    .option('--allow-missing-labels', "accept a folder without some of the model's words")
+    .option('--force', 'overwrite existing output files')
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--json', 'print JSON only (progress stays on stderr)');
+}
+
+/** Adds `eval` and `sweep` to a commander program (errors propagate to the program's handler). */
+export function registerEval(program: Command): Command {
+  addCommon(program.command('eval')
+    .description("accuracy, per-class accuracy and confusion matrix on a split (standardised with the model's own mean/std)"), 'which split')
+    .option('--step-scales <list>', 'run at these step scales, one per layer, each dividing the next (e.g. 1,9,54)', numberList)
+    .option('--svg <file>', 'write the confusion matrix as an SVG heat map')
+    .option('--out <dir>', `write ${EVAL_JSON} and ${CONFUSION_SVG} into this folder`)
+    .action(async (modelPath: string, opts: EvalCommandOptions) => { await evalCommand(modelPath, opts); });
+  addCommon(program.command('sweep')
+    .description('accuracy vs MFLOP/s over step-scale lists (spec §5.4, like test_sc.py): sweep.json + pareto.svg, resumable'),
+  'split to score the lists on (test, as the authors did; validation keeps test untouched for the final number)')
+    .addOption(new Option('--max <n>', 'enumerate every nested list (each step dividing the next) up to this step scale; default 33 as test_sc.py').argParser(positiveInt))
+    .option('--lists <lists>', 'these lists instead, e.g. "1,1,1;1,9,54;2,8,32"', stepScaleLists)
+    .option('--out <dir>', 'folder for sweep.json and pareto.svg (default: sweep-<model file stem>)')
+    .option('--resume', 'continue the sweep in --out, skipping the lists already in its sweep.json')
+    .action(async (modelPath: string, opts: SweepCommandOptions) => { await sweepCommand(modelPath, opts); });
+  return program;
+}
