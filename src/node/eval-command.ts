@@ -3,14 +3,14 @@
  * vs MFLOP/s over step-scale lists (spec §5.4). The evaluation code (tools/eval) is offline tooling,
  * imported lazily so that the runtime never loads it.
  *
- *   sedge eval <model> --data DIR [--split test] [--step-scales 1,9,54] [--limit N] [--out DIR | --svg FILE] [--json]
+ *   sedge eval <model> --data DIR [--split test] [--step-scales 1,9,54] [--limit N] [--out DIR [--resume] | --svg FILE] [--json]
  *   sedge sweep <model> --data DIR [--split test] [--max 33 | --lists "1,1,1;1,9,54"] [--out DIR] [--resume] [--json]
  *
  * Every check that can fail (model file, step scales, output files, data folder, labels, every WAV)
  * runs before the model does. Wire it with `registerEval(program)`, or call the `…Command` functions.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
@@ -48,8 +48,10 @@ export interface EvalCommandOptions extends CommonOptions {
   stepScales?: number[];
   /** Write the confusion matrix heat map here. */
   svg?: string;
-  /** Write eval.json and confusion.svg into this folder. */
+  /** Write eval.json and confusion.svg into this folder (and, while running, the checkpoint eval.partial.json). */
   out?: string;
+  /** Finish an interrupted eval from the checkpoint in `out`. */
+  resume?: boolean;
 }
 
 export interface SweepCommandOptions extends CommonOptions {
@@ -62,7 +64,9 @@ export interface SweepCommandOptions extends CommonOptions {
   resume?: boolean;
 }
 
-const EVAL_JSON = 'eval.json', CONFUSION_SVG = 'confusion.svg';
+const EVAL_JSON = 'eval.json', CONFUSION_SVG = 'confusion.svg', EVAL_CHECKPOINT = 'eval.partial.json';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** Refuses to start when an output file exists and --force was not given (nothing has run yet). */
 function checkWritable(paths: string[], force: boolean | undefined): void {
@@ -95,26 +99,38 @@ async function loadSet(model: Model, options: CommonOptions) {
 export async function evalCommand(modelPath: string, options: EvalCommandOptions, log: Log = console.log) {
   const { evaluateModel, formatEvalReport } = await import('../../tools/eval/evaluate.js');
   const { confusionSvg } = await import('../../tools/eval/confusion-svg.js');
-  dataOptions(options);
+  const { split, limit } = dataOptions(options);
   let model = await loadModel(modelPath);
   if (options.stepScales) model = withStepScales(model, options.stepScales);
-  const svgPaths = [options.svg, options.out && join(options.out, CONFUSION_SVG)].filter((p): p is string => !!p);
-  const jsonPath = options.out ? join(options.out, EVAL_JSON) : null;
-  if (options.out && existsSync(options.out) && !statSync(options.out).isDirectory()) throw new UsageError(`${options.out} exists and is not a folder`);
+  const { out } = options;
+  const svgPaths = [options.svg, out && join(out, CONFUSION_SVG)].filter((p): p is string => !!p);
+  const jsonPath = out ? join(out, EVAL_JSON) : null;
+  const checkpointPath = out ? join(out, EVAL_CHECKPOINT) : null;
+  if (out && existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${out} exists and is not a folder`);
+  if (options.resume && !checkpointPath) throw new UsageError('--resume needs --out DIR: the checkpoint of an interrupted eval is kept there');
   checkWritable([...svgPaths, ...(jsonPath ? [jsonPath] : [])], options.force);
+  if (checkpointPath && existsSync(checkpointPath) && !options.resume && !options.force) {
+    throw new UsageError(`${checkpointPath} holds an interrupted eval: pass --resume to finish it, or --force to start over`);
+  }
 
   const set = await loadSet(model, options);
+  const checkpoint = checkpointPath ? {
+    file: checkpointPath,
+    resume: options.resume,
+    identity: {
+      modelSha256: sha256(modelPath), stepScales: model.layers.map((l) => l.stepScale), data: set.root, split,
+      clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
+    },
+  } : undefined;
   const report = await evaluateModel(model, set, {
-    engine: options.engine, jobs: options.jobs ?? availableParallelism(), modelName: modelPath, progress: options.progress,
+    engine: options.engine, jobs: options.jobs ?? availableParallelism(), modelName: modelPath, progress: options.progress, checkpoint,
   });
   const title = `${basename(modelPath)} on ${basename(set.root)} (${set.split}): ${(100 * report.accuracy).toFixed(2)} % of ${report.clips} clips, step scales [${report.stepScales.join(',')}]`;
   const svg = new TextEncoder().encode(confusionSvg({ labels: report.labels, confusion: report.confusion, title }));
-  if (options.out) {
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(options.out, { recursive: true });
-  }
+  if (out) mkdirSync(out, { recursive: true });
   for (const path of svgPaths) writeFileSafely(path, svg, !!options.force);
   if (jsonPath) writeFileSafely(jsonPath, new TextEncoder().encode(JSON.stringify(report, null, 1) + '\n'), !!options.force);
+  if (checkpointPath) rmSync(checkpointPath, { force: true });
   if (options.json) log(JSON.stringify(report));
   else log(formatEvalReport(report) + (svgPaths.length || jsonPath ? `\nwrote ${[...(jsonPath ? [jsonPath] : []), ...svgPaths].join(', ')}` : ''));
   return report;
@@ -141,7 +157,7 @@ export async function sweepCommand(modelPath: string, options: SweepCommandOptio
   const set = await loadSet(model, options);
   const identity = {
     model: modelPath,
-    modelSha256: createHash('sha256').update(readFileSync(modelPath)).digest('hex'),
+    modelSha256: sha256(modelPath),
     data: set.root, split, clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
   };
   const predictor = await createPredictor(set.x, 16000, { engine: options.engine, jobs: options.jobs ?? availableParallelism() });
@@ -186,7 +202,8 @@ export function registerEval(program: Command): Command {
     .description("accuracy, per-class accuracy and confusion matrix on a split (standardised with the model's own mean/std)"), 'which split')
     .option('--step-scales <list>', 'run at these step scales, one per layer, each dividing the next (e.g. 1,9,54)', numberList)
     .option('--svg <file>', 'write the confusion matrix as an SVG heat map')
-    .option('--out <dir>', `write ${EVAL_JSON} and ${CONFUSION_SVG} into this folder`)
+    .option('--out <dir>', `write ${EVAL_JSON} and ${CONFUSION_SVG} into this folder (checkpointed while running: see --resume)`)
+    .option('--resume', `finish an interrupted eval from ${EVAL_CHECKPOINT} in --out`)
     .action(async (modelPath: string, opts: EvalCommandOptions) => { await evalCommand(modelPath, opts); });
   addCommon(program.command('sweep')
     .description('accuracy vs MFLOP/s over step-scale lists (spec §5.4, like test_sc.py): sweep.json + pareto.svg, resumable'),

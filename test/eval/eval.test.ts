@@ -2,11 +2,12 @@
 // (helpers.ts): accuracy, per-class counts and the confusion matrix against a hand computation;
 // standardisation with the model's own mean/std (exactly once); test-only folders; bad input
 // refused before any work; outputs never overwritten without --force.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DataError, SedgeError, UsageError } from '../../src/errors.js';
+import type { Model } from '../../src/model/model.js';
 import { encodeSafetensors } from '../../src/model/safetensors.js';
 import { flopsPerSecond } from '../../src/model/stats.js';
 import { withStepScales } from '../../src/model/rescale.js';
@@ -152,6 +153,52 @@ describe('data checks (before any work)', () => {
   it('bad step scales and a missing --data are usage errors', async () => {
     await expect(evalCommand(modelFile, { data, stepScales: [2, 3], ...quiet }, noLog)).rejects.toThrow(/do not nest/);
     await expect(evalCommand(modelFile, { data: '', ...quiet }, noLog)).rejects.toThrow(UsageError);
+  });
+});
+
+describe('resume', () => {
+  it('an interrupted eval keeps its finished segments; --resume computes only the rest', async () => {
+    const model = levelModel();
+    const set = loadEvalSet(data, model.labels);
+    const file = join(root, 'checkpoint.json');
+    const identity = { modelSha256: 'abc', clips: 8 };
+    const inner = await createPredictor(set.x, 16000);
+    const ranges: number[][] = [];
+    let failAfter = 2; // the third segment "crashes", like a killed process
+    const predictor = {
+      jobs: 1,
+      predict: async (m: Model, onProgress?: (n: number) => void, range?: { from: number; to: number }) => {
+        if (failAfter-- === 0) throw new Error('killed');
+        ranges.push([range!.from, range!.to]);
+        return inner.predict(m, onProgress, range);
+      },
+      close: async () => {},
+    };
+    const checkpoint = { file, identity, segmentClips: 3 };
+    await expect(evaluateModel(model, set, { ...quiet, predictor, checkpoint })).rejects.toThrow('killed');
+    expect(JSON.parse(readFileSync(file, 'utf8')).predictions).toEqual([0, 0, 1, 1, 1, 3, -1, -1]);
+    ranges.length = 0;
+    failAfter = -1;
+    const report = await evaluateModel(model, set, { ...quiet, predictor, checkpoint: { ...checkpoint, resume: true } });
+    expect(ranges).toEqual([[6, 8]]);
+    expect(report.confusion).toEqual(HAND_CONFUSION);
+    expect(report.resumedClips).toBe(6);
+    await expect(evaluateModel(model, set, { ...quiet, predictor, checkpoint: { ...checkpoint, identity: { ...identity, modelSha256: 'def' }, resume: true } }))
+      .rejects.toThrow(/cannot resume, it is another experiment: modelSha256 was "abc", now "def"/);
+    await inner.close();
+  });
+
+  it('the command refuses to drop an interrupted eval, and --resume needs --out', async () => {
+    const out = join(root, 'interrupted');
+    mkdirSync(out);
+    writeFileSync(join(out, 'eval.partial.json'), JSON.stringify({ version: 1, identity: { modelSha256: 'old' }, predictions: new Array(8).fill(-1) }));
+    await expect(evalCommand(modelFile, { data, out, ...quiet }, noLog)).rejects.toThrow(/holds an interrupted eval: pass --resume to finish it, or --force/);
+    await expect(evalCommand(modelFile, { data, out, resume: true, ...quiet }, noLog)).rejects.toThrow(/another experiment: modelSha256 was "old"/);
+    await expect(evalCommand(modelFile, { data, resume: true, ...quiet }, noLog)).rejects.toThrow(/--resume needs --out/);
+    const report = await evalCommand(modelFile, { data, out, force: true, ...quiet }, noLog);
+    expect(report.accuracy).toBe(0.75);
+    expect(existsSync(join(out, 'eval.partial.json'))).toBe(false); // removed once eval.json is written
+    expect(existsSync(join(out, 'eval.json'))).toBe(true);
   });
 });
 

@@ -13,6 +13,7 @@ import type { Split } from '../data/speech-commands.js';
 import { Progress } from '../data/progress.js';
 import type { EvalSet } from './eval-set.js';
 import { scores, type ClassScore } from './metrics.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointIdentity } from './checkpoint.js';
 import { createPredictor, type Predictor } from './predict.js';
 
 export interface EvalReport {
@@ -38,8 +39,11 @@ export interface EvalReport {
   standardised: boolean;
   engine: EngineChoice;
   jobs: number;
+  /** Time and rate of this run (a resumed run counts only the clips it computed). */
   seconds: number;
   clipsPerSecond: number;
+  /** Clips taken from a checkpoint instead of computed (resume). */
+  resumedClips: number;
   /** Every wrong clip: path relative to the data folder, true and predicted label. */
   misclassified: { path: string; label: string; predicted: string }[];
 }
@@ -51,8 +55,10 @@ export interface EvaluateOptions {
   predictor?: Predictor;
   /** Name for the report (default: the model's description). */
   modelName?: string;
-  /** Draw a progress bar on stderr (default true); false or null: quiet. */
+  /** Draw a progress bar on stderr (default true); false: quiet. */
   progress?: boolean;
+  /** Save the predictions to `file` after every `segmentClips` clips (default 512); with `resume`, start from it. */
+  checkpoint?: { file: string; identity: CheckpointIdentity; resume?: boolean; segmentClips?: number };
 }
 
 /** Refuses a model whose labels or clip format differ from the set's (the set was loaded for other labels). */
@@ -65,24 +71,35 @@ export function checkModelFitsSet(model: Model, set: EvalSet): void {
   }
 }
 
-/** Predicted class of every clip of `set`, with a progress bar. */
-export async function predictSet(model: Model, set: EvalSet, options: EvaluateOptions = {}, label = 'eval'): Promise<{ predictions: Int32Array; seconds: number; jobs: number }> {
+/** Predicted class of every clip of `set`, with a progress bar (and a checkpoint, if asked). */
+export async function predictSet(model: Model, set: EvalSet, options: EvaluateOptions = {}, label = 'eval'): Promise<{ predictions: Int32Array; seconds: number; jobs: number; resumedClips: number }> {
   checkModelFitsSet(model, set);
+  const n = set.clips.length;
+  const { checkpoint } = options;
+  const predictions = (checkpoint?.resume ? readCheckpoint(checkpoint.file, checkpoint.identity, n) : null) ?? new Int32Array(n).fill(-1);
+  const resumedClips = predictions.reduce((count, p) => count + (p >= 0 ? 1 : 0), 0);
   const predictor = options.predictor ?? await createPredictor(set.x, 16000, { engine: options.engine, jobs: options.jobs });
   const stream = options.progress === false ? null : process.stderr;
-  const progress = new Progress(set.clips.length, label, 'clips', stream);
+  const progress = new Progress(n, label, 'clips', stream);
+  progress.skip(resumedClips);
   const started = performance.now();
   try {
-    const predictions = await predictor.predict(model, (n) => progress.tick(n));
+    const segment = checkpoint ? checkpoint.segmentClips ?? 512 : n;
+    for (let from = 0; from < n; from += segment) {
+      const to = Math.min(n, from + segment);
+      if (predictions.subarray(from, to).every((p) => p >= 0)) continue;
+      predictions.set(await predictor.predict(model, (k) => progress.tick(k), { from, to }), from);
+      if (checkpoint) writeCheckpoint(checkpoint.file, checkpoint.identity, predictions);
+    }
     if (stream?.isTTY) progress.finish(); // elsewhere the last tick printed the final line
-    return { predictions, seconds: (performance.now() - started) / 1000, jobs: predictor.jobs };
+    return { predictions, seconds: (performance.now() - started) / 1000, jobs: predictor.jobs, resumedClips };
   } finally {
     if (!options.predictor) await predictor.close();
   }
 }
 
 export async function evaluateModel(model: Model, set: EvalSet, options: EvaluateOptions = {}): Promise<EvalReport> {
-  const { predictions, seconds, jobs } = await predictSet(model, set, options);
+  const { predictions, seconds, jobs, resumedClips } = await predictSet(model, set, options);
   const s = scores(set.labels, set.truth, predictions);
   const misclassified: EvalReport['misclassified'] = [];
   set.clips.forEach((clip, i) => {
@@ -105,7 +122,8 @@ export async function evaluateModel(model: Model, set: EvalSet, options: Evaluat
     engine: options.engine ?? 'auto',
     jobs,
     seconds,
-    clipsPerSecond: s.clips / Math.max(seconds, 1e-9),
+    clipsPerSecond: (s.clips - resumedClips) / Math.max(seconds, 1e-9),
+    resumedClips,
     misclassified,
   };
 }

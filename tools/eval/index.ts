@@ -6,7 +6,8 @@
 export { stepScaleChains, checkChain, unreachableReason } from './chains.js';
 export { loadEvalSet, checkLabelSet, wordFolders, spreadIndices, type EvalSet, type LoadEvalSetOptions } from './eval-set.js';
 export { confusionMatrix, scoresFromConfusion, scores, type ClassScore, type Scores } from './metrics.js';
-export { createPredictor, argmax, type Predictor, type PredictorOptions } from './predict.js';
+export { createPredictor, argmax, type ClipRange, type Predictor, type PredictorOptions } from './predict.js';
+export { readCheckpoint, writeCheckpoint, type CheckpointIdentity } from './checkpoint.js';
 export { evaluateModel, predictSet, formatEvalReport, checkModelFitsSet, type EvalReport, type EvaluateOptions } from './evaluate.js';
 export {
   runSweep, prepareSweepOutput, writeSweepFiles, formatSweep, shapeOf, referencePoints, SWEEP_JSON, PARETO_SVG,

@@ -22,10 +22,27 @@ export interface PredictorOptions {
   jobs?: number;
 }
 
+/** Clips [from, to). */
+export interface ClipRange {
+  from: number;
+  to: number;
+}
+
+function checkRange(range: ClipRange | undefined, n: number): ClipRange {
+  const r = range ?? { from: 0, to: n };
+  if (!(Number.isInteger(r.from) && Number.isInteger(r.to) && r.from >= 0 && r.from <= r.to && r.to <= n)) {
+    throw new RangeError(`predict: clip range [${r.from}, ${r.to}) is not inside [0, ${n})`);
+  }
+  return r;
+}
+
 export interface Predictor {
   readonly jobs: number;
-  /** The class index the model gives each clip; `onProgress(n)` after every n more clips. */
-  predict(model: Model, onProgress?: (clips: number) => void): Promise<Int32Array>;
+  /**
+   * The class index the model gives each clip of `range` (default: all), in order; `onProgress(n)`
+   * after every n more clips.
+   */
+  predict(model: Model, onProgress?: (clips: number) => void, range?: ClipRange): Promise<Int32Array>;
   close(): Promise<void>;
 }
 
@@ -53,15 +70,19 @@ class InlinePredictor implements Predictor {
   readonly jobs = 1;
   constructor(private readonly x: Float32Array, private readonly clipSamples: number, private readonly engine?: EngineChoice) {}
 
-  async predict(model: Model, onProgress?: (clips: number) => void): Promise<Int32Array> {
+  async predict(model: Model, onProgress?: (clips: number) => void, range?: ClipRange): Promise<Int32Array> {
     checkClipSize(model, this.clipSamples);
-    const n = this.x.length / this.clipSamples;
+    const { from, to } = checkRange(range, this.x.length / this.clipSamples);
     const net = await Network.create(model, { engine: this.engine });
     try {
-      const predictions = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        predictions[i] = argmax(net.logits(this.x.subarray(i * this.clipSamples, (i + 1) * this.clipSamples)));
-        if (onProgress && (i % 16 === 15 || i === n - 1)) onProgress(i % 16 + 1);
+      const predictions = new Int32Array(to - from);
+      let reported = 0;
+      for (let i = from; i < to; i++) {
+        predictions[i - from] = argmax(net.logits(this.x.subarray(i * this.clipSamples, (i + 1) * this.clipSamples)));
+        if (onProgress && ((i - from) % 16 === 15 || i === to - 1)) {
+          onProgress(i - from + 1 - reported);
+          reported = i - from + 1;
+        }
       }
       return predictions;
     } finally {
@@ -126,15 +147,20 @@ class WorkerPredictor implements Predictor {
     this.reject?.(error);
   }
 
-  predict(model: Model, onProgress?: (clips: number) => void): Promise<Int32Array> {
+  predict(model: Model, onProgress?: (clips: number) => void, range?: ClipRange): Promise<Int32Array> {
     checkClipSize(model, this.clipSamples);
+    const { from, to } = checkRange(range, this.n);
     if (this.failure) return Promise.reject(this.failure);
     if (this.busy) return Promise.reject(new Error('Predictor.predict: one call at a time'));
     this.busy = true;
     const task = ++this.task;
-    const n = this.n, predictions = new Int32Array(n);
+    const n = to - from, predictions = new Int32Array(n);
+    if (n === 0) {
+      this.busy = false;
+      return Promise.resolve(predictions);
+    }
     const chunk = Math.max(8, Math.min(128, Math.ceil(n / (this.jobs * 8))));
-    let next = 0, done = 0;
+    let next = from, done = 0;
     return new Promise<Int32Array>((resolve, reject) => {
       const finish = (error: Error | null) => {
         this.busy = false;
@@ -145,10 +171,10 @@ class WorkerPredictor implements Predictor {
       };
       this.reject = (error) => finish(error);
       const assign = (worker: Worker) => {
-        if (next >= n) return;
-        const to = Math.min(n, next + chunk);
-        worker.postMessage({ type: 'chunk', task, from: next, to } satisfies ToWorker);
-        next = to;
+        if (next >= to) return;
+        const end = Math.min(to, next + chunk);
+        worker.postMessage({ type: 'chunk', task, from: next, to: end } satisfies ToWorker);
+        next = end;
       };
       this.onMessage = (worker, message) => {
         if (message.task !== task) return;
@@ -156,7 +182,7 @@ class WorkerPredictor implements Predictor {
           finish(message.code ? new SedgeError(message.code, message.message) : new Error(message.message));
           return;
         }
-        predictions.set(message.predictions, message.from);
+        predictions.set(message.predictions, message.from - from);
         done += message.predictions.length;
         onProgress?.(message.predictions.length);
         if (done === n) finish(null);
