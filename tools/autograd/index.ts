@@ -1,6 +1,6 @@
 // The autograd's entry: every public name, in one place. Sources of the design: tensor.ts (storage,
 // ops' shape), tape.ts (the backward sweep), ssm.ts (the fused S-Edge layer op).
-export { Tensor, emptyLike, record, result, allocate, release, type Data, type DType } from './tensor.js';
+export { Tensor, emptyLike, record, sameDtype, allocate, release, type Data, type DType } from './tensor.js';
 export { backward, topologicalOrder } from './tape.js';
 export { Device, deviceOf } from './device.js';
 export { loadTrainKernels, type TrainKernels } from './wasm.js';

@@ -5,7 +5,7 @@
  * K² entries (zeros on the diagonal included).
  */
 import { add, matmul, mean, mul, scale, sqrt, transpose } from './ops.js';
-import { allocate, result, Tensor } from './tensor.js';
+import { record, Tensor } from './tensor.js';
 
 /** Mean over the batch of −log softmax(logits)[label]; logits [B, K], labels B integers in [0, K). */
 export function crossEntropy(logits: Tensor, labels: ArrayLike<number>): Tensor {
@@ -26,9 +26,9 @@ export function crossEntropy(logits: Tensor, labels: ArrayLike<number>): Tensor 
     for (let k = 0; k < K; k++) prob[b * K + k] = Math.exp(z[b * K + k] - logSum);
     total += logSum - z[b * K + label];
   }
-  const out = allocate(logits.dtype, 1);
-  out[0] = total / B;
-  return result(out, [], [logits], (o) => {
+  const out = Tensor.zeros([], logits.dtype);
+  out.data[0] = total / B;
+  return record(out, [logits], (o) => {
     const g = o.grad![0] / B, d = logits.gradBuffer();
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < K; k++) d[b * K + k] += g * (prob[b * K + k] - (k === labels[b] ? 1 : 0));

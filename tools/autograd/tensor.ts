@@ -57,22 +57,33 @@ export function release(data: Data): void {
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
-/** One buffer: a plain array, or a block of a Device's memory seen through a refreshable view. */
+/**
+ * One buffer: a plain array, or a block of a Device's memory seen through a refreshable view.
+ * `owned` buffers (made here, not wrapped user arrays) go back to the pool or the device on free.
+ */
 export class Storage {
   private view: Data;
   private readonly token = {};
-  constructor(readonly dtype: DType, readonly length: number, readonly device: Device | null, readonly ptr: number, view: Data | null) {
+  freed = false;
+
+  private constructor(readonly dtype: DType, readonly length: number, readonly device: Device | null, readonly ptr: number,
+    view: Data | null, private readonly owned: boolean) {
     this.view = view ?? this.makeView();
   }
 
-  /** Zeroed storage; on `device` when f32 and large. */
+  /** Zeroed storage; on `device` when f32 and not small. */
   static create(dtype: DType, length: number, device: Device | null): Storage {
     if (device && dtype === 'f32' && length >= device.minTensorLength && length > 0) {
-      const s = new Storage(dtype, length, device, device.alloc(length * 4), null);
+      const s = new Storage(dtype, length, device, device.alloc(length * 4), null, true);
       s.view.fill(0);
       return s;
     }
-    return new Storage(dtype, length, null, -1, allocate(dtype, length));
+    return new Storage(dtype, length, null, -1, allocate(dtype, length), true);
+  }
+
+  /** Wraps a caller's array (never recycled). */
+  static wrap(data: Data): Storage {
+    return new Storage(dtypeOf(data), data.length, null, -1, data, false);
   }
 
   /** Device blocks are freed when `owner` is garbage-collected without an explicit free. */
@@ -92,18 +103,16 @@ export class Storage {
     return this.view;
   }
 
-  freed = false;
   free(): void {
     if (this.freed) return;
     this.freed = true;
     if (this.device) {
       this.device.untrack(this.token);
       this.device.freeBlock(this.ptr);
-      this.view = new Float32Array(0);
-    } else {
+    } else if (this.owned) {
       release(this.view);
-      this.view = this.dtype === 'f32' ? new Float32Array(0) : new Float64Array(0);
     }
+    this.view = this.dtype === 'f32' ? new Float32Array(0) : new Float64Array(0);
   }
 }
 
@@ -126,13 +135,13 @@ export class Tensor {
     if (data.length !== sizeOf(shape)) {
       throw new RangeError(`tensor ${name}: shape [${shape}] needs ${sizeOf(shape)} values, data has ${data.length}`);
     }
-    this.storage = data instanceof Storage ? data : new Storage(dtypeOf(data), data.length, null, -1, data);
+    this.storage = data instanceof Storage ? data : Storage.wrap(data);
     this.storage.trackOwner(this);
     this.requiresGrad = requiresGrad;
   }
 
   static zeros(shape: readonly number[], dtype: DType, requiresGrad = false, name = ''): Tensor {
-    return new Tensor(allocate(dtype, sizeOf(shape)), shape, requiresGrad, name);
+    return new Tensor(Storage.create(dtype, sizeOf(shape), null), shape, requiresGrad, name);
   }
 
   /** A zeroed tensor on `device` (plain when small or f64). */
@@ -220,7 +229,7 @@ export class Tensor {
   }
 }
 
-/** An uninitialised-in-spirit (zeroed) output for an op whose primary input is `like`: same dtype and place. */
+/** A zeroed output for an op whose primary input is `like`: same dtype, same place (device or plain). */
 export const emptyLike = (like: Tensor, shape: readonly number[]): Tensor => Tensor.zerosOn(like.device, shape, like.dtype);
 
 /**
@@ -237,10 +246,6 @@ export function record(out: Tensor, parents: readonly Tensor[], backwardFn: (out
   }
   return out;
 }
-
-/** The output of an op over plain arrays: wraps `data`, then `record`. */
-export const result = (data: Data, shape: readonly number[], parents: readonly Tensor[], backwardFn: (out: Tensor) => void): Tensor =>
-  record(new Tensor(data, shape), parents, backwardFn);
 
 /** Throws unless all tensors share one dtype (graphs never mix precisions). */
 export function sameDtype(op: string, ...tensors: Tensor[]): DType {

@@ -237,6 +237,12 @@ export class SedgeModel {
     return x;
   }
 
+  private copyIn(x: Tensor): Tensor {
+    const t = Tensor.zerosOn(this.device, x.shape, this.dtype);
+    t.data.set(x.data);
+    return t;
+  }
+
   /**
    * Logits [B, classes] for x [B, T, 1] (or clips). The hidden activations belong to the graph:
    * backward() frees them, and so does the next forward() if backward() was not called (so run one
@@ -245,7 +251,8 @@ export class SedgeModel {
   forward(x: Tensor | readonly ArrayLike<number>[], options: ForwardOptions): Tensor {
     for (const t of this.hidden) t.dispose();
     this.hidden = [];
-    const input = x instanceof Tensor ? x : this.input(x);
+    // Clips, or a tensor elsewhere than this model's device, are copied in (and freed with the graph).
+    const input = !(x instanceof Tensor) ? this.input(x) : this.device && x.device !== this.device ? this.copyIn(x) : x;
     const L = this.layers.length;
     const stepScales = options.stepScales ?? new Array<number>(L).fill(1);
     checkStepScales(stepScales, L);
