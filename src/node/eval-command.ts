@@ -88,7 +88,7 @@ async function loadSet(model: Model, options: CommonOptions) {
     ...dataOptions(options),
     onProgress: (done, total) => {
       bar.progress ??= new Progress(total, 'reading', 'clips', options.progress === false ? null : process.stderr);
-      bar.progress.tick(done - bar.read);
+      if (done > bar.read) bar.progress.tick(done - bar.read);
       bar.read = done;
     },
   });

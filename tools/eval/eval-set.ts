@@ -94,6 +94,7 @@ export function loadEvalSet(root: string, labels: readonly string[], options: Lo
   }
   const x = new Float32Array(new SharedArrayBuffer(bytes));
   const problems: string[] = [];
+  options.onProgress?.(0, clips.length);
   clips.forEach((clip, i) => {
     try {
       const samples = corpus.read(clip);
