@@ -10,6 +10,11 @@
  *         dx = s·g with s = γ/√(running_var+eps),  dγ = Σ g·x̂,  dβ = Σ g
  * Either way y = s·x + (β − s·μ), and dx = α·g + β′·x + γ′ per channel, which is what the kernels
  * compute on Device tensors. Channel sums are f64.
+ *
+ * Data parallelism (tools/train/parallel.ts): with a reducer set, train mode sums the row count and
+ * the channel sums (forward: Σx, then Σ(x−μ)²; backward: Σg, Σg·x) over every worker's share of
+ * the batch, so μ, σ² and the dx terms are the full batch's, as in one process. dγ and dβ stay
+ * local: the trainer sums parameter gradients itself.
  */
 import { kernelsOf } from './ops.js';
 import type { Device } from './device.js';
@@ -17,6 +22,15 @@ import { emptyLike, record, sameDtype, type Data, type Tensor } from './tensor.j
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
+
+/** Element-wise sum of `values` over every data-parallel worker, identical in all of them. */
+export type ChannelReducer = (values: Float64Array) => Float64Array;
+let reducer: ChannelReducer | null = null;
+
+/** Installs (or, with null, removes) the cross-worker sum used by train-mode statistics in this thread. */
+export function setBatchNormReducer(r: ChannelReducer | null): void {
+  reducer = r;
+}
 
 /** The non-trainable state of one BatchNorm, updated in place by train-mode forward passes. */
 export interface BatchNormBuffers {
@@ -94,16 +108,24 @@ export function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, buffers: Batc
   }
   sameDtype('batchNorm', x, weight, bias);
   const rows = x.size / C;
+  const reduce = train ? reducer : null;
+  let batchRows = rows; // train mode: over the whole batch (every worker's share)
   const mean = new Float64Array(C), invStd = new Float64Array(C);
   if (train) {
-    if (rows < 2) throw new RangeError(`batchNorm: train mode needs more than one value per channel, got ${rows}`);
-    const { sum } = channelSums(x, C);
-    for (let c = 0; c < C; c++) mean[c] = sum[c] / rows;
-    const sq = channelSquares(x, C, mean);
+    let { sum } = channelSums(x, C);
+    if (reduce) {
+      const total = reduce(Float64Array.of(rows, ...sum));
+      batchRows = total[0];
+      sum = total.subarray(1);
+    }
+    if (batchRows < 2) throw new RangeError(`batchNorm: train mode needs more than one value per channel, got ${batchRows}`);
+    for (let c = 0; c < C; c++) mean[c] = sum[c] / batchRows;
+    let sq = channelSquares(x, C, mean);
+    if (reduce) sq = reduce(sq);
     for (let c = 0; c < C; c++) {
-      invStd[c] = 1 / Math.sqrt(sq[c] / rows + BN_EPS);
+      invStd[c] = 1 / Math.sqrt(sq[c] / batchRows + BN_EPS);
       buffers.runningMean[c] = (1 - BN_MOMENTUM) * buffers.runningMean[c] + BN_MOMENTUM * mean[c];
-      buffers.runningVar[c] = (1 - BN_MOMENTUM) * buffers.runningVar[c] + BN_MOMENTUM * (sq[c] / (rows - 1));
+      buffers.runningVar[c] = (1 - BN_MOMENTUM) * buffers.runningVar[c] + BN_MOMENTUM * (sq[c] / (batchRows - 1));
     }
     buffers.numBatchesTracked += 1;
   } else {
@@ -131,9 +153,11 @@ export function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, buffers: Batc
   }
 
   return record(out, [x, weight, bias], (y) => {
-    const { sum: sumG, dot: sumGX } = channelSums(gradOf(y), C, x);
+    const sums = channelSums(gradOf(y), C, x);
+    let sumG = sums.sum;
+    const sumGX = sums.dot;
     // Σ g·x̂ = invStd·(Σ g·x − μ·Σ g)
-    const sumGXhat = Float64Array.from(sumGX!, (v, c) => invStd[c] * (v - mean[c] * sumG[c]));
+    let sumGXhat = Float64Array.from(sumGX!, (v, c) => invStd[c] * (v - mean[c] * sumG[c]));
     if (weight.requiresGrad) {
       const d = weight.gradBuffer();
       for (let c = 0; c < C; c++) d[c] += sumGXhat[c];
@@ -146,8 +170,13 @@ export function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, buffers: Batc
     // dx = α·g + β′·x + γ′ per channel
     const alpha = Float64Array.from(s), betaX = new Float64Array(C), gammaX = new Float64Array(C);
     if (train) {
+      if (reduce) {
+        const total = reduce(Float64Array.from([...sumG, ...sumGX!]));
+        sumG = total.subarray(0, C);
+        sumGXhat = Float64Array.from(total.subarray(C), (v, c) => invStd[c] * (v - mean[c] * sumG[c]));
+      }
       for (let c = 0; c < C; c++) {
-        const meanG = sumG[c] / rows, meanGXhat = sumGXhat[c] / rows;
+        const meanG = sumG[c] / batchRows, meanGXhat = sumGXhat[c] / batchRows;
         betaX[c] = -s[c] * invStd[c] * meanGXhat;
         gammaX[c] = -s[c] * meanG + s[c] * invStd[c] * mean[c] * meanGXhat;
       }

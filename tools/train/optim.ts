@@ -21,7 +21,8 @@ export interface AdamWOptions {
   eps?: number;
 }
 
-interface Moments {
+/** One parameter's AdamW state: its step count and first and second moments. */
+export interface Moments {
   step: number;
   m: Float64Array;
   v: Float64Array;
@@ -61,6 +62,23 @@ export class AdamW {
 
   zeroGrad(): void {
     for (const { params } of this.groups) for (const { tensor } of params) tensor.zeroGrad();
+  }
+
+  /** A parameter's state (for checkpoints); undefined before its first step. */
+  stateOf(tensor: Tensor): Readonly<Moments> | undefined {
+    return this.state.get(tensor);
+  }
+
+  /** Restores a parameter's state (from a checkpoint), or clears it with null. */
+  setState(tensor: Tensor, moments: Moments | null): void {
+    if (!moments) {
+      this.state.delete(tensor);
+      return;
+    }
+    if (moments.m.length !== tensor.size || moments.v.length !== tensor.size) {
+      throw new RangeError(`AdamW.setState: ${tensor.name || 'tensor'} has ${tensor.size} values, moments have ${moments.m.length}/${moments.v.length}`);
+    }
+    this.state.set(tensor, { step: moments.step, m: Float64Array.from(moments.m), v: Float64Array.from(moments.v) });
   }
 }
 
