@@ -267,7 +267,7 @@ export function leakyReluF32(x: usize, n: i32, out: usize): void {
   }
 }
 
-/** dx += x > 0 ? g : 0.01·g. */
+/** dx += x > 0 ? g : 0.01·g. `x` may be the op's input or its output: they are positive at the same places. */
 export function leakyReluBackwardF32(x: usize, g: usize, n: i32, dx: usize): void {
   let k = 0;
   if (ASC_FEATURE_SIMD) {

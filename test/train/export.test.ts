@@ -22,7 +22,7 @@ import { GOLDEN_DIR, loadGoldenInputs, loadGoldenModel } from '../helpers/golden
 import { goldenModel, relMaxDiff } from './helpers.js';
 
 const EXPORT_TOL = 1e-5; // relative to each tensor's max |value| (README §3.2: their complex64 ZOH is 1e-6 off)
-const TRAINER_VS_RUNTIME_TOL = 1e-5; // absolute on logits: exported weights are f32
+const TRAINER_VS_RUNTIME_TOL = 3e-5; // absolute on logits: exported weights are f32 (observed 7.1e-6)
 const FIELDS = ['aRe', 'aIm', 'bRe', 'bIm', 'biasBRe', 'biasBIm', 'cRe', 'cIm', 'biasCRe', 'biasCIm'] as const;
 
 const GOLDEN_EXPORTS = [

@@ -76,14 +76,16 @@ describe('finite differences, every parameter kind (f64)', () => {
 
 describe('f32 wasm path vs f64 path', () => {
   it.each([
-    ['eval', () => ({ train: false }) as ForwardOptions],
-    ['train, step scales [1, 3]', () => ({ train: true, stepScales: [1, 3] }) as ForwardOptions],
-  ])('%s: logits and every gradient', async (_, options) => {
+    ['eval, everything on the device', 300, true, () => ({ train: false }) as ForwardOptions],
+    ['train, step scales [1, 3], everything on the device', 300, true, () => ({ train: true, stepScales: [1, 3] }) as ForwardOptions],
+    // Layer 0's activations (48 000 values) live on the device, layer 1's (12 000) in plain arrays.
+    ['train, step scales [1, 4], mixed placement', 8000, false, () => ({ train: true, stepScales: [1, 4] }) as ForwardOptions],
+  ])('%s: logits and every gradient', async (_, T, allOnDevice, options) => {
     const f64 = await SedgeModel.create(TINY_RANDOM, { dtype: 'f64', seed: 3 });
     const f32 = await SedgeModel.create(TINY_RANDOM, { dtype: 'f32', seed: 3 });
     expect(f32.device).not.toBeNull();
     const defaultMin = f32.device!.minTensorLength;
-    f32.device!.minTensorLength = 0; // every tensor in wasm memory (restored below: the device is shared)
+    if (allOnDevice) f32.device!.minTensorLength = 0; // every tensor in wasm memory (restored below: the device is shared)
     onTestFinished(() => { f32.device!.minTensorLength = defaultMin; });
     randomise(f64, 4);
     const p32 = f32.parameters();
@@ -92,7 +94,7 @@ describe('f32 wasm path vs f64 path', () => {
       tensor.data.set(p32[k].tensor.data); // both at the f32-rounded values
     });
     f64.layers.forEach((l, j) => { if (l.bn) { f32.layers[j].bn!.runningMean.set(l.bn.runningMean); f32.layers[j].bn!.runningVar.set(l.bn.runningVar); } });
-    const x = clips(2, 300, 8), labels = [0, 6];
+    const x = clips(2, T, 8), labels = [0, 6];
     const run = (m: SedgeModel) => {
       const logits = m.forward(x, options());
       const values = Array.from(logits.data);

@@ -81,8 +81,13 @@ export function scale(a: Tensor, c: number): Tensor {
   });
 }
 
-/** max(x, 0) + slope·min(x, 0); the derivative at 0 is the slope, as in torch (x > 0 ? 1 : slope). */
+/**
+ * max(x, 0) + slope·min(x, 0) for slope ≥ 0; the derivative at 0 is the slope, as in torch
+ * (x > 0 ? 1 : slope). The backward reads the output (y > 0 exactly where x > 0), so the caller may
+ * free the input's data once this op has run (Tensor.freeData).
+ */
 export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
+  if (!(slope >= 0)) throw new RangeError(`leakyRelu: slope must be ≥ 0, got ${slope}`);
   const out = emptyLike(a, a.shape);
   const k = slope === 0.01 ? kernelsOf(a, out) : null; // the kernels hard-wire torch's default slope
   if (k) k.leakyReluF32(a.ptr, a.size, out.ptr);
@@ -93,11 +98,11 @@ export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
   return record(out, [a], (o) => {
     if (k) {
       const dx = a.gradPtr;
-      k.leakyReluBackwardF32(a.ptr, o.gradPtr, a.size, dx);
+      k.leakyReluBackwardF32(o.ptr, o.gradPtr, a.size, dx);
       return;
     }
-    const d = a.gradBuffer(), g = o.grad!, x = a.data;
-    for (let i = 0; i < g.length; i++) d[i] += x[i] > 0 ? g[i] : g[i] * slope;
+    const d = a.gradBuffer(), g = o.grad!, y = o.data;
+    for (let i = 0; i < g.length; i++) d[i] += y[i] > 0 ? g[i] : g[i] * slope;
   });
 }
 

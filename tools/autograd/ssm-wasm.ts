@@ -47,7 +47,7 @@ export function ssmForwardWasm(u: Tensor, y: Tensor, dims: SsmDims, w: SsmWeight
   const device = u.device!, k = device.kernels;
   const { batch, steps: T, I, P, H } = dims;
   const Pp = pad4(P), Hp = pad4(H), S = 2 * Pp, rows = batch * T;
-  const states = Tensor.zerosOn(device, [rows, S], 'f32'); // X, kept for backward
+  const states = Tensor.zerosOn(device, [rows, S], 'f32', true); // X, kept for backward
   const direct = H === Hp && y.device === device;
   device.scratch([I * S * 4, S * 4, Pp * 8, Pp * 8, S * 8, S * Hp * 4, Hp * 4, direct ? 0 : rows * Hp * 4],
     ([bPacked, bias, aRe, aIm, state, cPacked, cBias, tmp]) => {

@@ -71,9 +71,9 @@ export class Storage {
     this.view = view ?? this.makeView();
   }
 
-  /** Zeroed storage; on `device` when f32 and not small. */
-  static create(dtype: DType, length: number, device: Device | null): Storage {
-    if (device && dtype === 'f32' && length >= device.minTensorLength && length > 0) {
+  /** Zeroed storage; on `device` when f32 and not small (or, with `always`, f32 of any size). */
+  static create(dtype: DType, length: number, device: Device | null, always = false): Storage {
+    if (device && dtype === 'f32' && (always || length >= device.minTensorLength) && length > 0) {
       const s = new Storage(dtype, length, device, device.alloc(length * 4), null, true);
       s.view.fill(0);
       return s;
@@ -144,9 +144,12 @@ export class Tensor {
     return new Tensor(Storage.create(dtype, sizeOf(shape), null), shape, requiresGrad, name);
   }
 
-  /** A zeroed tensor on `device` (plain when small or f64). */
-  static zerosOn(device: Device | null, shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(Storage.create(dtype, sizeOf(shape), device), shape);
+  /**
+   * A zeroed tensor on `device` — plain when f64 or smaller than device.minTensorLength, unless
+   * `always` (for buffers that kernels address by pointer).
+   */
+  static zerosOn(device: Device | null, shape: readonly number[], dtype: DType, always = false): Tensor {
+    return new Tensor(Storage.create(dtype, sizeOf(shape), device, always), shape);
   }
 
   /** A constant (or, with requiresGrad, a leaf) holding a copy of `values` in `dtype`. */
@@ -197,7 +200,7 @@ export class Tensor {
   /** The gradient buffer, created as zeros (where `data` lives) on first use; ops add into it. */
   gradBuffer(): Data {
     if (!this.gradStorage) {
-      this.gradStorage = Storage.create(this.dtype, this.size, this.storage.device);
+      this.gradStorage = Storage.create(this.dtype, this.size, this.storage.device, true); // next to the data
       this.gradStorage.trackOwner(this);
     }
     return this.gradStorage.data;
@@ -211,6 +214,15 @@ export class Tensor {
   zeroGrad(): void {
     this.gradStorage?.free();
     this.gradStorage = null;
+  }
+
+  /**
+   * Frees `data` but keeps the tensor in its graph: for an activation that no backward closure
+   * reads (the model frees the SSM output once LeakyReLU, whose backward reads its own output, has
+   * run). Its gradient still flows.
+   */
+  freeData(): void {
+    this.storage.free();
   }
 
   /** Frees data and gradient now (device blocks go back to the Device, large arrays to the pool). */

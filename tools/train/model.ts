@@ -63,6 +63,11 @@ export interface ForwardOptions {
   rzoh?: readonly number[] | ((layer: number, rng: Rng) => number);
   /** Randomness for dropout and RZOH; required when either is active. */
   rng?: Rng;
+  /**
+   * Sees each layer's output [B, T_j, H_j] (after the skip and any RZOH) during the pass, e.g. to
+   * compare with the golden taps. Copy what you keep: the tensor is freed with the graph.
+   */
+  onLayerOutput?: (layer: number, output: Tensor) => void;
 }
 
 export interface CreateOptions {
@@ -284,12 +289,14 @@ export class SedgeModel {
       const f = hidden(l.bn ? batchNorm(u, l.bnWeight!, l.bnBias!, l.bn, train) : u);
       const y = hidden(ssmLayer(f, { lambda: l.lambda, logStep: l.logStep, b: l.b, bBias: l.bBias, c: l.c, cBias: l.cBias }, s));
       let a = hidden(leakyRelu(y));
+      y.freeData(); // read by no backward closure (LeakyReLU's reads its output): one activation less per layer
       if (dropout > 0) a = hidden(channelDropout(a, dropout, options.rng!));
       u = hidden(add(a, res));
       if (rzoh) {
         const period = typeof rzoh === 'function' ? rzoh(j, options.rng!) : rzohPeriod(rzoh[j] ?? 0, options.rng!);
         u = hidden(zeroOrderHold(u, period));
       }
+      options.onLayerOutput?.(j, u);
     });
     return linear(hidden(meanOverTime(u)), this.decoderWeight, this.decoderBias);
   }
