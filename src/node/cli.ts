@@ -16,6 +16,7 @@ import { defaultModelPath } from './package-root.js';
 import { registerDataset } from './dataset-command.js';
 import { registerEval } from './eval-command.js';
 import { registerExportCpp } from './export-cpp-command.js';
+import { registerTrain } from './train-command.js';
 import { loadModel } from './load-model.js';
 import { labelList, numberList, positiveInt } from './options.js';
 import { readClips } from './read-clips.js';
@@ -98,6 +99,7 @@ program.command('bench')
 
 registerExportCpp(program);
 registerDataset(program);
+registerTrain(program);
 registerEval(program);
 
 try {

@@ -19,7 +19,6 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { basename, dirname, join } from 'node:path';
 import { parseNpz, type NpyArray } from '../../src/model/npy.js';
 import { DataError } from '../../src/errors.js';
-import type { Tensor } from '../autograd/tensor.js';
 import { encodeNpz } from '../export/npz.js';
 import type { TrainConfig } from './config.js';
 import type { SedgeModel } from './model.js';
@@ -77,14 +76,6 @@ export interface CheckpointMeta {
   savedAt: string;
 }
 
-/** AdamW's per-parameter state (optim.ts keeps it private; read and restored for checkpoints). */
-interface Moments {
-  step: number;
-  m: Float64Array;
-  v: Float64Array;
-}
-const momentsOf = (optimizer: AdamW): Map<Tensor, Moments> => (optimizer as unknown as { state: Map<Tensor, Moments> }).state;
-
 /** Writes `bytes` to `path` via a temp file in the same folder, fsync and rename. */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
@@ -107,10 +98,9 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
 
 export function encodeCheckpoint(model: SedgeModel, optimizer: AdamW, meta: Omit<CheckpointMeta, 'format' | 'adamSteps' | 'savedAt'>): Uint8Array {
   const arrays = new Map<string, NpyArray>(stateDict(model));
-  const moments = momentsOf(optimizer);
   const adamSteps: Record<string, number> = {};
   for (const { name, tensor } of model.parameters()) {
-    const s = moments.get(tensor);
+    const s = optimizer.stateOf(tensor);
     if (!s) continue;
     adamSteps[name] = s.step;
     arrays.set(`adam.m.${name}`, { dtype: '<f8', shape: [s.m.length], data: s.m });
@@ -145,13 +135,14 @@ export function restoreCheckpoint(model: SedgeModel, optimizer: AdamW, meta: Che
   } catch (error) {
     throw new DataError(path, (error as Error).message.replace(`${path}: `, ''));
   }
-  const moments = momentsOf(optimizer);
-  moments.clear();
   for (const { name, tensor } of model.parameters()) {
     const step = meta.adamSteps[name];
-    if (step === undefined) continue;
+    if (step === undefined) {
+      optimizer.setState(tensor, null);
+      continue;
+    }
     const m = arrays.get(`adam.m.${name}`), v = arrays.get(`adam.v.${name}`);
     if (!m || !v || m.data.length !== tensor.size || v.data.length !== tensor.size) throw new DataError(path, `AdamW moments of '${name}' missing or of the wrong size`);
-    moments.set(tensor, { step, m: Float64Array.from(m.data as Float64Array), v: Float64Array.from(v.data as Float64Array) });
+    optimizer.setState(tensor, { step, m: m.data as Float64Array, v: v.data as Float64Array });
   }
 }

@@ -22,7 +22,8 @@
  *
  * BatchNorm across workers: the all-reduce is installed with `setBatchNormReducer` in each worker
  * (tools/autograd/batchnorm.ts); BatchNorm then matches single-process training on the whole batch
- * (the recipe), not "ghost" per-worker statistics. The all-reduce is a sense-counting barrier on an
+ * (the recipe), not "ghost" per-worker statistics: gradients with 2 workers equal one process's to
+ * f32 rounding (~1e-7 relative). The all-reduce is a sense-counting barrier on an
  * Int32Array (Atomics.wait/notify) over double-buffered Float64Array slots: worker w writes slot w,
  * waits for all, then every worker sums slots 0…W−1 in that order, so all hold identical results.
  *
@@ -38,7 +39,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Network } from '../../src/engine/index.js';
 import type { Model } from '../../src/model/model.js';
 import { STANDARDISE_EPS } from '../../src/model/model.js';
-import * as batchNormModule from '../autograd/batchnorm.js';
+import { setBatchNormReducer, type ChannelReducer } from '../autograd/batchnorm.js';
 import { crossEntropy } from '../autograd/loss.js';
 import { scale } from '../autograd/ops.js';
 import { augment, type AugmentOptions } from '../data/augment.js';
@@ -204,18 +205,6 @@ export function argmax(row: ArrayLike<number>, from = 0, length = row.length): n
   return best;
 }
 
-/** Sums per-channel statistics over every replica (identity for one). */
-export type ChannelReducer = (values: Float64Array) => Float64Array;
-
-/**
- * The hook in batchnorm.ts, looked up at run time: with it, BatchNorm uses full-batch statistics
- * across workers; without it (an older autograd), each worker normalises with its own share's
- * statistics ("ghost BatchNorm") and `hasBatchNormReducer` says so.
- */
-const setBatchNormReducer = (batchNormModule as unknown as Record<string, unknown>).setBatchNormReducer as
-  ((reducer: ChannelReducer | null) => void) | undefined;
-export const hasBatchNormReducer = typeof setBatchNormReducer === 'function';
-
 /**
  * One model replica: the training step and evaluation on its share of a batch. Runs in a worker
  * (TrainerPool) or in-process (one replica, no reducer: the single-threaded path and the bench).
@@ -347,7 +336,7 @@ class SharedReducer {
     this.onWait(performance.now() - t);
   }
 
-  reduce = (values: Float64Array): Float64Array => {
+  reduce: ChannelReducer = (values) => {
     const n = values.length;
     if (n > this.slotLength) throw new RangeError(`all-reduce of ${n} values, slots hold ${this.slotLength}`);
     const base = (p: number, w: number) => (p * this.workers + w) * this.slotLength;
@@ -572,7 +561,7 @@ async function runWorker(init: WorkerInit): Promise<void> {
   let reducer: SharedReducer | null = null;
   if (init.workers > 1) {
     reducer = new SharedReducer(init.control, init.slots, init.index, init.workers, init.slotLength, (ms) => { replica.waitMs += ms; });
-    setBatchNormReducer?.(reducer.reduce);
+    setBatchNormReducer(reducer.reduce);
   }
   port.on('message', (m: ToWorker) => {
     void (async () => {

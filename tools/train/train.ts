@@ -45,7 +45,7 @@ import {
 import { modelConfigOf, sameRun, type TrainConfig } from './config.js';
 import { SedgeModel } from './model.js';
 import { AdamW, sedgeParamGroups } from './optim.js';
-import { hasBatchNormReducer, sharedSplit, TrainerPool, type SharedSplit } from './parallel.js';
+import { sharedSplit, TrainerPool, type SharedSplit } from './parallel.js';
 import { groupLrs, makeSchedule } from './schedule.js';
 import { encodeStateDictNpz, loadStateDictNpz } from './state-dict.js';
 
@@ -116,7 +116,6 @@ export interface TrainResult {
   inputMean: number;
   inputStd: number;
   workers: number;
-  batchNorm: 'full-batch' | 'per-worker';
 }
 
 /** The RZOH hold period of every layer at one step: one draw per layer, shared by the batch (spec §5.5). */
@@ -308,7 +307,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }, master);
   const result = (status: TrainResult['status'], test: TestResult[] | null): TrainResult => ({
     outDir, status, epochsDone: epoch, globalStep, history, best, test, inputMean: stats.mean, inputStd: stats.std, workers,
-    batchNorm: workers === 1 || hasBatchNormReducer ? 'full-batch' : 'per-worker',
   });
   let failed = false;
   try {

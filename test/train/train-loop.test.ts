@@ -1,0 +1,290 @@
+/**
+ * The training loop on a tiny synthetic corpus (3 words whose clips differ by a DC level, so a
+ * two-layer model separates them in a few dozen steps), with the authors' recipe around it:
+ *   - configs: presets, the authors' YAML keys, errors that name the key
+ *   - the schedule (warm-up from 0, cosine to 0, per group)
+ *   - checkpoints round-trip (parameters, BN buffers, AdamW moments)
+ *   - the loop learns, writes best-val models that the runtime loads and agrees with
+ *   - bad input fails before any work (and without touching the output folder)
+ * Resume after a kill: resume.test.ts.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWav } from '../../src/audio/wav.js';
+import { Network } from '../../src/engine/index.js';
+import { DataError, UsageError } from '../../src/errors.js';
+import { parseModel } from '../../src/model/parse.js';
+import { Rng } from '../../tools/data/prng.js';
+import { encodeCheckpoint, readCheckpointMeta, restoreCheckpoint } from '../../tools/train/checkpoint.js';
+import { CONFIG_KEYS, parseConfigYaml, presetConfig, resolveConfig } from '../../tools/train/config.js';
+import { SedgeModel } from '../../tools/train/model.js';
+import { AdamW, sedgeParamGroups } from '../../tools/train/optim.js';
+import { groupLrs, lrFactor, makeSchedule } from '../../tools/train/schedule.js';
+import { encodeStateDictNpz } from '../../tools/train/state-dict.js';
+import { epochOrder, rzohPeriodsAt, train } from '../../tools/train/train.js';
+
+const WORDS = ['cat', 'dog', 'yes'];
+const SCHEDULE_TOL = 1e-12;
+
+/** 3 words × perWord one-second clips: a raised-cosine DC level (+, −, none) with a faint tone and noise. */
+function writeCorpus(dir: string, perWord: number): void {
+  const val: string[] = [], test: string[] = [];
+  WORDS.forEach((word, label) => {
+    mkdirSync(join(dir, word), { recursive: true });
+    for (let i = 0; i < perWord; i++) {
+      const rng = Rng.derive(7, word, i);
+      const x = new Float32Array(16000);
+      const start = rng.int(0, 6000), len = rng.int(4000, 8000), level = [0.3, -0.3, 0][label] * rng.uniform(0.7, 1.3);
+      for (let t = start; t < start + len; t++) x[t] = level * Math.sin((Math.PI * (t - start)) / len) + 0.05 * Math.sin(0.2 * t);
+      for (let t = 0; t < 16000; t++) x[t] += 0.003 * rng.normal();
+      const name = `${word}/s${i % 5}_nohash_${i}.wav`;
+      writeFileSync(join(dir, name), encodeWav({ samples: x, sampleRateHz: 16000 }));
+      if (i % 5 === 3) val.push(name);
+      else if (i % 5 === 4) test.push(name);
+    }
+  });
+  writeFileSync(join(dir, 'validation_list.txt'), val.join('\n') + '\n');
+  writeFileSync(join(dir, 'testing_list.txt'), test.join('\n') + '\n');
+}
+
+/** A two-layer model with every option of the recipe on (BN, trainable skip, RZOH). */
+const SMALL_YAML = `
+hidden_sizes: [4, 4]
+output_sizes: [4, 6]
+trainable_skip_connections: true
+norm: true
+B_C_init: orthogonal
+zeroOrderHoldRegularization: [0.5, 1.0]
+labels: [cat, dog, yes]
+classes: 3
+epochs: 6
+batch_size: 4
+learning_rate: 0.03
+warmup_steps: 4
+augments: none
+seed: 5
+`;
+
+let root: string;
+let data: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'sedge-train-'));
+  data = join(root, 'data');
+  writeCorpus(data, 15); // 27 train, 9 validation, 9 test clips
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('config', () => {
+  it('presets are the published models with RZOH on and the default hyperparameters', () => {
+    const tiny = presetConfig('tiny')!;
+    expect(tiny.model).toMatchObject({ stateSizes: [32, 16, 8], outputSizes: [8, 32, 64], trainableSkip: true, batchNorm: true, init: 'orthogonal' });
+    expect(tiny.rzoh).toEqual([0.33, 0.67, 1]);
+    expect(tiny).toMatchObject({ epochs: 40, learningRate: 0.002, batchSize: 16, weightDecay: 0.04, seed: 1234, augments: 'none', warmupSteps: 100 });
+    expect(presetConfig('full')!.model).toMatchObject({ trainableSkip: false, batchNorm: false, init: 'S5' });
+    expect(presetConfig('full')!.rzoh).toEqual([0.17, 0.33, 0.5, 0.67, 0.83, 1]);
+    expect(presetConfig('large')!.model.stateSizes).toEqual([96, 80, 64, 48, 32, 16]);
+    expect(presetConfig('s')!.model.outputSizes).toEqual([8, 16, 32, 42, 54, 64]);
+    expect(presetConfig('xl')).toBeNull();
+  });
+
+  it("reads the authors' model description and hyperparameter yamls (concatenated)", () => {
+    // [SE] model_descriptions/S_Edge_tiny.yaml + hyperparams/Speech_Commands_Dropout_High_Lr.yaml, keys verbatim.
+    const text = `
+hidden_sizes: [32, 16, 8] # List of hidden sizes for each layer
+output_sizes: [8, 32, 64] # Number of output classes per layer
+trainable_skip_connections: true
+input_bias: true
+output_bias: true
+complex_output: false
+act: LeakyRELu
+norm : true
+norm_type: bn
+stability: abs
+zeroOrderHoldRegularization: [] # off
+B_C_init: orthogonal
+bias_init: uniform
+input_size: 1
+classes: 35
+augments: none
+epochs: 40
+learning_rate: 0.003
+batch_size: 16
+dropout: 0.1
+weight_decay: 0.04
+seed: 1234
+`;
+    const c = parseConfigYaml(text, 'tiny.yaml');
+    expect(c.model).toMatchObject({ stateSizes: [32, 16, 8], outputSizes: [8, 32, 64], trainableSkip: true, batchNorm: true, init: 'orthogonal', dropout: 0.1 });
+    expect(c.rzoh).toEqual([]);
+    expect(c).toMatchObject({ learningRate: 0.003, epochs: 40, batchSize: 16, labels: expect.arrayContaining(['backward', 'zero']) });
+    expect(parseConfigYaml('preset: full\nlr: 0.001\nzeroOrderHoldRegularization: []\n', 'f.yaml')).toMatchObject({ learningRate: 0.001, rzoh: [] });
+  });
+
+  it('refuses unknown keys, naming the key and listing the valid ones', () => {
+    const error = (() => { try { parseConfigYaml('preset: tiny\nhiden_sizes: [4]\n', 'typo.yaml'); } catch (e) { return e as Error; } })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error!.message).toContain("unknown key 'hiden_sizes'");
+    for (const k of ['hidden_sizes', 'zeroOrderHoldRegularization', 'learning_rate', 'augments']) expect(error!.message).toContain(k);
+    expect(CONFIG_KEYS).toContain('trainable_skip_connections');
+  });
+
+  it.each([
+    ['act: RELu\npreset: tiny', "act: \"RELu\" is not supported"],
+    ['preset: tiny\nzeroOrderHoldRegularization: [0.5]', 'zeroOrderHoldRegularization has 1 entries for 3 layers'],
+    ['hidden_sizes: [4, 4]\noutput_sizes: [4]', 'hidden_sizes has 2 layers, output_sizes 1'],
+    ['preset: tiny\nclasses: 12', '12 classes, but the label list has 35 words'],
+    ['preset: tiny\nB_C_init: kaiming_normal', 'must be one of orthogonal, S5'],
+    ['preset: full\ntrainable_skip_connections: false\nhidden_sizes: [4, 4]\noutput_sizes: [4, 6]', 'identity skip'],
+    ['preset: tiny\nbackground_noise: 0.5', 'background_noise needs augments'],
+    ['preset: huge', 'preset "huge" is not one of'],
+    ['- a list', 'expected a mapping'],
+    ['preset: tiny\nlr: 0.1\nlearning_rate: 0.2', 'given twice'],
+  ])('refuses %j', (text, message) => {
+    expect(() => parseConfigYaml(text, 'bad.yaml')).toThrow(message);
+  });
+
+  it('resolveConfig: a preset name, a .yaml path, or a clear error', () => {
+    const file = join(root, 'small.yaml');
+    writeFileSync(file, SMALL_YAML);
+    expect(resolveConfig(file).model.stateSizes).toEqual([4, 4]);
+    expect(resolveConfig('L').model.stateSizes).toEqual([96, 80, 64, 48, 32, 16]);
+    expect(() => resolveConfig('tinyy')).toThrow('not a preset');
+    expect(() => resolveConfig(join(root, 'missing.yaml'))).toThrow('cannot read (ENOENT)');
+  });
+});
+
+describe('schedule (per step, per group)', () => {
+  const s = makeSchedule(1100);
+  it('warms up linearly from 0 over 100 steps, then a cosine to 0', () => {
+    expect(lrFactor(s, 0)).toBe(0);
+    expect(lrFactor(s, 50)).toBeCloseTo(0.5, 12);
+    expect(lrFactor(s, 100)).toBe(1);
+    expect(lrFactor(s, 600)).toBeCloseTo(0.5, 12); // half-way down the 1000 cosine steps
+    expect(lrFactor(s, 1099)).toBeCloseTo((1 + Math.cos((Math.PI * 999) / 1000)) / 2, 12);
+    expect(Math.abs(lrFactor(s, 1100))).toBeLessThan(SCHEDULE_TOL);
+  });
+  it('scales both groups: [lr, 4·lr]', () => {
+    const [a, b] = groupLrs(s, [0.002, 0.008], 50);
+    expect(a).toBeCloseTo(0.001, 15);
+    expect(b).toBeCloseTo(0.004, 15);
+  });
+});
+
+describe('randomness is a function of (seed, counters)', () => {
+  it('epoch order and RZOH periods repeat for the same keys and differ otherwise', () => {
+    expect(epochOrder(1, 3, 50)).toEqual(epochOrder(1, 3, 50));
+    expect(epochOrder(1, 3, 50)).not.toEqual(epochOrder(1, 4, 50));
+    expect([...epochOrder(2, 0, 50)].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(rzohPeriodsAt(1, 10, [0.33, 0.67, 1])).toEqual(rzohPeriodsAt(1, 10, [0.33, 0.67, 1]));
+    expect(rzohPeriodsAt(1, 10, [])).toBeNull();
+    // With probability 1 the draw holds (period ≥ 2) about half the time (spec §5.5).
+    const held = Array.from({ length: 2000 }, (_, k) => rzohPeriodsAt(9, k, [1])![0] > 1).filter(Boolean).length / 2000;
+    expect(held).toBeGreaterThan(0.45);
+    expect(held).toBeLessThan(0.55);
+  });
+});
+
+describe('checkpoint', () => {
+  it('round-trips parameters, BatchNorm state and AdamW moments exactly', async () => {
+    const config = parseConfigYaml(SMALL_YAML, 'small.yaml');
+    const cfg = { ...config.model, classes: 3 };
+    const a = await SedgeModel.create(cfg, { dtype: 'f32', engine: false, seed: 1 });
+    const optA = new AdamW(sedgeParamGroups(a.parameters(), 0.01));
+    for (const { tensor } of a.parameters()) tensor.gradBuffer().fill(0.25);
+    optA.step();
+    a.layers[1].bn!.runningMean.fill(0.5);
+    a.layers[1].bn!.numBatchesTracked = 7;
+    const meta = {
+      epoch: 2, stepInEpoch: 3, globalStep: 17, stepsPerEpoch: 7, config, inputMean: 0.1, inputStd: 0.2, workers: 2,
+      best: { valLoss: 0.5, valLossEpoch: 2, valAcc: 0.9, valAccEpoch: 1 }, history: [], running: { ceSum: 1, correct: 2, clips: 3, batches: 1, seconds: 4 }, dataDir: '/x',
+    };
+    const bytes = encodeCheckpoint(a, optA, meta);
+    const b = await SedgeModel.create(cfg, { dtype: 'f32', engine: false, seed: 2 });
+    const optB = new AdamW(sedgeParamGroups(b.parameters(), 0.01));
+    const read = readCheckpointMeta(bytes, 'x.ckpt');
+    restoreCheckpoint(b, optB, read.meta, read.arrays, 'x.ckpt');
+    expect(read.meta).toMatchObject({ epoch: 2, stepInEpoch: 3, globalStep: 17, workers: 2 });
+    a.projectEigenvalues(); // the restore projects Λ, as the next forward pass would
+    expect(encodeStateDictNpz(b)).toEqual(encodeStateDictNpz(a));
+    // Same moments: one more identical step gives identical parameters.
+    for (const m of [a, b]) for (const { tensor } of m.parameters()) tensor.gradBuffer().fill(-0.5);
+    optA.step();
+    optB.step();
+    const pa = a.parameters(), pb = b.parameters();
+    pa.forEach((p, i) => expect(Array.from(pb[i].tensor.data)).toEqual(Array.from(p.tensor.data)));
+    expect(() => readCheckpointMeta(new Uint8Array([1, 2, 3]), 'junk.ckpt')).toThrow(DataError);
+  });
+});
+
+describe('train', () => {
+  it('learns the tiny corpus: loss falls, validation and test reach 100 %; the best models run in the engine', async () => {
+    const out = join(root, 'run');
+    const config = parseConfigYaml(SMALL_YAML, 'small.yaml');
+    const events: string[] = [];
+    const result = await train({ config, dataDir: data, outDir: out, workers: 2, onEvent: (e) => events.push(e.type) });
+    expect(result.status).toBe('done');
+    expect(result.history).toHaveLength(6);
+    expect(result.history[5].trainLoss).toBeLessThan(0.5 * result.history[0].trainLoss);
+    expect(result.best.valAcc).toBe(1);
+    expect(result.test!.map((t) => t.testAcc)).toEqual([1, 1]);
+    expect(events).toContain('step');
+    expect(events.filter((e) => e === 'epoch')).toHaveLength(6);
+    expect(readdirSync(out).sort()).toEqual([
+      'best-val-acc.safetensors', 'best-val-acc.state_dict.npz', 'best-val-loss.safetensors', 'best-val-loss.state_dict.npz',
+      'config.json', 'history.csv', 'history.json', 'last.ckpt', 'test.json',
+    ]);
+    expect(readFileSync(join(out, 'history.csv'), 'utf8').split('\n')[0]).toBe('epoch,train_loss,train_acc,valid_loss,valid_acc,learning_rate,seconds,clips_per_second');
+    // The exported model carries the input standardisation and classifies the test clips itself.
+    const model = parseModel(new Uint8Array(readFileSync(join(out, 'best-val-acc.safetensors'))), 'best');
+    expect(model.labels).toEqual(WORDS);
+    expect(model.inputStd).toBeCloseTo(result.inputStd, 6);
+    const net = await Network.create(model);
+    const testList = readFileSync(join(data, 'testing_list.txt'), 'utf8').trim().split('\n');
+    const { readClip } = await import('../../tools/data/speech-commands.js');
+    for (const path of testList) expect(net.classify(readClip(join(data, path))).label).toBe(path.split('/')[0]);
+  });
+
+  describe('bad input fails before any work', () => {
+    const config = () => parseConfigYaml(SMALL_YAML, 'small.yaml');
+    it('a missing data folder', async () => {
+      const out = join(root, 'never-1');
+      await expect(train({ config: config(), dataDir: join(root, 'nope'), outDir: out })).rejects.toThrow(/data folder not found/);
+      expect(existsSync(out)).toBe(false);
+    });
+    it('a corrupt WAV (named), without creating the output folder', async () => {
+      const bad = join(root, 'bad-data');
+      writeCorpus(bad, 5);
+      writeFileSync(join(bad, 'dog/s1_nohash_1.wav'), 'RIFF....WAVEjunk');
+      const out = join(root, 'never-2');
+      await expect(train({ config: config(), dataDir: bad, outDir: out })).rejects.toThrow(/dog\/s1_nohash_1\.wav: corrupt WAV/);
+      expect(existsSync(out)).toBe(false);
+    });
+    it('a label list that does not match the data, or the model of --init-state', async () => {
+      const fourWords = parseConfigYaml(SMALL_YAML.replace('labels: [cat, dog, yes]\nclasses: 3', 'labels: [cat, dog, yes, no]'), 'four.yaml');
+      await expect(train({ config: fourWords, dataDir: data, outDir: join(root, 'never-3') })).rejects.toThrow(/no folder for label\(s\) no/);
+      const stateDict = join(root, 'other.state_dict.npz');
+      const other = await SedgeModel.create({ ...config().model, classes: 5 }, { dtype: 'f32', engine: false });
+      writeFileSync(stateDict, encodeStateDictNpz(other));
+      await expect(train({ config: config(), dataDir: data, outDir: join(root, 'never-4'), initStateDict: stateDict }))
+        .rejects.toThrow(/does not fit the small.yaml model: .*decoder.weight' has shape \[5,6\], the model expects \[3,6\]/);
+    });
+    it('a non-empty output folder without --resume or --force; --resume with nothing to resume', async () => {
+      const out = join(root, 'busy');
+      mkdirSync(out);
+      writeFileSync(join(out, 'notes.txt'), 'mine');
+      await expect(train({ config: config(), dataDir: data, outDir: out })).rejects.toThrow(/not empty; pass --resume .* or --force/);
+      await expect(train({ config: config(), dataDir: data, outDir: out, resume: true })).rejects.toThrow(/nothing to resume/);
+      expect(readdirSync(out)).toEqual(['notes.txt']);
+    });
+    it('resuming with another config or epoch count names the difference', async () => {
+      const out = join(root, 'run'); // from the learning test
+      const other = parseConfigYaml(SMALL_YAML.replace('learning_rate: 0.03', 'learning_rate: 0.01'), 'other.yaml');
+      await expect(train({ config: other, dataDir: data, outDir: out, resume: true })).rejects.toThrow(/different run \(learningRate: 0.03 there, 0.01 now\)/);
+      await expect(train({ dataDir: data, outDir: out, resume: true, epochs: 9 })).rejects.toThrow(/has 6 epochs, not 9/);
+      await expect(train({ dataDir: data, outDir: out, resume: true, workers: 1 })).rejects.toThrow(/uses 2 worker/);
+    });
+  });
+});
+
