@@ -52,7 +52,22 @@ export class Device {
     const ptr = this.top;
     this.top += size;
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE_BYTES));
+    if (this.top > have) {
+      // Grow by a quarter more than needed: fewer growths, so fewer detached views (tensor.ts),
+      // and the wasm32 limit (4 GiB) still reachable exactly.
+      const needed = Math.ceil((this.top - have) / PAGE_BYTES);
+      try {
+        this.memory.grow(Math.max(needed, Math.ceil(have / PAGE_BYTES / 4)));
+      } catch {
+        try {
+          this.memory.grow(needed);
+        } catch {
+          this.top = ptr;
+          throw new RangeError(`training device: cannot grow the wasm memory beyond ${(have / 2 ** 20).toFixed(0)} MiB `
+            + `for ${(size / 2 ** 20).toFixed(1)} MiB more (wasm32 stops at 4 GiB); use a smaller batch`);
+        }
+      }
+    }
     return ptr;
   }
 
