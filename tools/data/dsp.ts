@@ -4,6 +4,7 @@
  * and allocates its output, except the `…InPlace` functions.
  */
 import type { Rng } from './prng.js';
+import { FAST_RESAMPLE, resample } from '../../src/audio/resample.js';
 
 export function rms(x: ArrayLike<number>, from = 0, to = x.length): number {
   let sum = 0;
@@ -203,76 +204,9 @@ export function filterInPlace(x: Float32Array, f: Biquad): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Resampling
 
-const PHASES = 256;
-const FAST_HALF_TAPS = 12; // zero crossings per side: ~-60 dB with β = 6 — ample for augmentation
-const FAST_BETA = 6;
-const kernelCache = new Map<number, { table: Float32Array; width: number }>();
-
-function besselI0(x: number): number {
-  let sum = 1, term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < 1e-12 * sum) break;
-  }
-  return sum;
-}
-
-/** Kaiser-windowed sinc tabulated at PHASES fractional offsets for one cut-off (cached by cut-off). */
-function polyphaseKernel(cutoff: number) {
-  const key = Math.round(cutoff * 1e6);
-  let k = kernelCache.get(key);
-  if (!k) {
-    const halfWidth = Math.ceil(FAST_HALF_TAPS / cutoff), width = 2 * halfWidth;
-    const table = new Float32Array((PHASES + 1) * width), i0 = besselI0(FAST_BETA);
-    for (let p = 0; p <= PHASES; p++) {
-      for (let j = 0; j < width; j++) {
-        const t = j - halfWidth + 1 - p / PHASES; // tap position minus the fractional centre
-        const w = t / halfWidth;
-        const win = Math.abs(w) >= 1 ? 0 : besselI0(FAST_BETA * Math.sqrt(1 - w * w)) / i0;
-        const x = Math.PI * cutoff * t;
-        table[p * width + j] = cutoff * (x === 0 ? 1 : Math.sin(x) / x) * win;
-      }
-    }
-    k = { table, width };
-    if (kernelCache.size > 128) kernelCache.clear();
-    kernelCache.set(key, k);
-  }
-  return k;
-}
-
-/**
- * Band-limited resampling by an arbitrary ratio with a tabulated polyphase kernel. Same method as
- * src/audio/resample.ts (Kaiser-windowed sinc), with a shorter kernel and no sin() in the inner
- * loop: about 1 ms instead of 25 ms per second of audio, which matters when it runs per clip per
- * epoch. Output length = round(length · toHz / fromHz).
- */
-export function resampleFast(samples: Float32Array, fromHz: number, toHz: number): Float32Array {
-  if (!(fromHz > 0 && toHz > 0)) throw new RangeError(`sample rates must be positive, got ${fromHz} → ${toHz}`);
-  if (fromHz === toHz) return samples.slice();
-  const ratio = toHz / fromHz;
-  // Cut-offs snap down to a 1/64 grid so that random ratios (pitch shifts) reuse a few cached tables;
-  // a cut-off up to 1.6 % low only trims the top of the band.
-  const { table, width } = polyphaseKernel(ratio >= 1 ? 1 : Math.max(1 / 64, Math.floor(ratio * 64) / 64));
-  const half = width / 2, n = samples.length;
-  const out = new Float32Array(Math.round(n * ratio));
-  for (let i = 0; i < out.length; i++) {
-    const centre = i / ratio, base = Math.floor(centre);
-    const phase = Math.round((centre - base) * PHASES);
-    const row = phase * width, first = base - half + 1;
-    let acc = 0;
-    if (first >= 0 && first + width <= n) {
-      for (let j = 0; j < width; j++) acc += samples[first + j] * table[row + j];
-    } else {
-      for (let j = 0; j < width; j++) {
-        const k = first + j;
-        if (k >= 0 && k < n) acc += samples[k] * table[row + j];
-      }
-    }
-    out[i] = acc;
-  }
-  return out;
-}
+/** The shared resampler (src/audio/resample.ts) with its short kernel: it runs per clip per epoch. */
+export const resampleFast = (samples: Float32Array, fromHz: number, toHz: number): Float32Array =>
+  resample(samples, fromHz, toHz, FAST_RESAMPLE);
 
 /**
  * Speed/pitch perturbation by resampling: the clip plays `factor` times faster, so pitch and all
