@@ -38,6 +38,8 @@ interface CommonOptions {
   jobs?: number;
   /** Accept a folder without some of the model's words. */
   allowMissingLabels?: boolean;
+  /** Cut clips longer than 1 s to their loudest second instead of refusing them. */
+  cropLong?: boolean;
   force?: boolean;
   json?: boolean;
   /** Progress bar on stderr (default true). */
@@ -77,7 +79,10 @@ function checkWritable(paths: string[], force: boolean | undefined): void {
 
 function dataOptions(options: CommonOptions) {
   if (!options.data) throw new UsageError('give the data folder with --data DIR');
-  return { split: options.split ?? 'test', limit: options.limit, allowMissingLabels: options.allowMissingLabels };
+  return {
+    split: options.split ?? 'test', limit: options.limit, allowMissingLabels: options.allowMissingLabels,
+    longClips: options.cropLong ? 'loudest' as const : 'refuse' as const,
+  };
 }
 
 async function loadSet(model: Model, options: CommonOptions) {
@@ -191,6 +196,7 @@ function addCommon(command: Command, splitHelp: string): Command {
     .addOption(new Option('--engine <engine>', 'wasm build').choices(['auto', 'simd', 'scalar']).default('auto'))
     .option('--jobs <n>', `threads (default: the number of cores, ${availableParallelism()} here)`, positiveInt)
     .option('--allow-missing-labels', "accept a folder without some of the model's words")
+    .option('--crop-long', 'cut clips longer than 1 s to their loudest second (default: refuse them)')
     .option('--force', 'overwrite existing output files')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print JSON only (progress stays on stderr)');

@@ -12,7 +12,7 @@ import { encodeSafetensors } from '../../src/model/safetensors.js';
 import { flopsPerSecond } from '../../src/model/stats.js';
 import { withStepScales } from '../../src/model/rescale.js';
 import { evalCommand, registerEval } from '../../src/node/eval-command.js';
-import { loadEvalSet } from '../../tools/eval/eval-set.js';
+import { loadEvalSet, loudestWindow } from '../../tools/eval/eval-set.js';
 import { evaluateModel, type EvalReport } from '../../tools/eval/evaluate.js';
 import { createPredictor } from '../../tools/eval/predict.js';
 import { sedge } from '../helpers/cli.js';
@@ -148,6 +148,34 @@ describe('data checks (before any work)', () => {
     expect(error.message).toMatch(/up\/e_nohash_0.wav: corrupt WAV/);
     expect(error.message).toMatch(/go\/long_nohash_0.wav: 17000 samples/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('a folder without list files: the error says where its clips are, and names badly named files', async () => {
+    const bare = writeCorpus(join(root, 'bare'), TEST_CLIPS.map((c) => ({ ...c, split: 'train' as const })));
+    writeFileSync(join(bare, 'go', 'recorded-go.wav'), readFileSync(join(bare, 'go', 'a_nohash_0.wav')));
+    await expect(evalCommand(modelFile, { data: bare, ...quiet }, noLog))
+      .rejects.toThrow(/testing_list.txt is missing or empty; the folder has no list files, so its 8 clips are all in the train split: evaluate them with --split train; 1 .wav files are not named <speaker>_nohash_<n>.wav/);
+    expect((await evalCommand(modelFile, { data: bare, split: 'train', ...quiet }, noLog)).confusion).toEqual(HAND_CONFUSION);
+  });
+
+  it('--crop-long cuts clips over 1 s to their loudest second instead of refusing them', async () => {
+    const long = writeCorpus(join(root, 'long'), [...TEST_CLIPS, { path: 'go/long_nohash_0.wav', predicted: 1, split: 'test', samples: 24000 }]);
+    await expect(evalCommand(modelFile, { data: long, ...quiet }, noLog)).rejects.toThrow(/long_nohash_0.wav: 24000 samples/);
+    const report = await evalCommand(modelFile, { data: long, cropLong: true, ...quiet }, noLog);
+    expect(report.croppedClips).toBe(1);
+    expect(report.perClass.go).toEqual({ clips: 3, correct: 3, accuracy: 1 });
+  });
+
+  it('loudestWindow finds the burst, pads short clips', () => {
+    const clip = new Float32Array(40000);
+    clip.fill(0.5, 30000, 31000);
+    const window = loudestWindow(clip, 16000);
+    expect(window).toHaveLength(16000);
+    expect(window.reduce((a, v) => a + v, 0)).toBe(500);
+    expect(loudestWindow(clip.subarray(29000, 31000), 16000).subarray(1000, 2000).every((v) => v === 0.5)).toBe(true);
+    clip.fill(0);
+    clip[39999] = 1; // at the very end: the last window must be considered
+    expect(loudestWindow(clip, 16000)[15999]).toBe(1);
   });
 
   it('bad step scales and a missing --data are usage errors', async () => {

@@ -11,7 +11,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, SedgeError } from '../../src/errors.js';
 import {
-  BACKGROUND_FOLDER, CLIP_SAMPLES, SpeechCommandsCorpus, TESTING_LIST, VALIDATION_LIST, type ClipRef, type Split,
+  BACKGROUND_FOLDER, CLIP_SAMPLES, readLongClip, SpeechCommandsCorpus, TESTING_LIST, VALIDATION_LIST, type ClipRef, type Split,
 } from '../data/speech-commands.js';
 
 export interface EvalSet {
@@ -26,6 +26,8 @@ export interface EvalSet {
   x: Float32Array;
   /** True class of each clip (index into `labels`). */
   truth: Int32Array;
+  /** Clips longer than 1 s that were cut to their loudest second (longClips: 'loudest'). */
+  cropped: number;
 }
 
 export interface LoadEvalSetOptions {
@@ -34,6 +36,11 @@ export interface LoadEvalSetOptions {
   limit?: number;
   /** Accept a folder in which some of the model's labels have no word folder (default: refuse). */
   allowMissingLabels?: boolean;
+  /**
+   * Clips longer than 1 s: refused (default, as the data reader does), or cut to their loudest 1-s
+   * window ('loudest'), for keyword sets from other sources that keep silence around the word.
+   */
+  longClips?: 'refuse' | 'loudest';
   /** Refuse to load more than this (default 4 GiB of float32). */
   maxBytes?: number;
   onProgress?: (done: number, total: number) => void;
@@ -76,17 +83,45 @@ export function spreadIndices(n: number, limit?: number): number[] {
 }
 
 const MAX_LISTED_ERRORS = 10;
+/** The data reader's refusal of a clip over 1 s (tools/data/speech-commands.ts readClip). */
+const TOO_LONG = /clips must be at most 1 s$/;
+
+/** The `length`-sample window with the most energy (searched in 10 ms steps), zero-padded if shorter. */
+export function loudestWindow(samples: Float32Array, length: number): Float32Array {
+  if (samples.length <= length) {
+    const padded = new Float32Array(length);
+    padded.set(samples);
+    return padded;
+  }
+  const energy = new Float64Array(samples.length + 1);
+  for (let i = 0; i < samples.length; i++) energy[i + 1] = energy[i] + samples[i] * samples[i];
+  const windowEnergy = (start: number) => energy[start + length] - energy[start];
+  const last = samples.length - length;
+  let best = 0;
+  for (let start = 160; start <= last + 159; start += 160) {
+    const candidate = Math.min(start, last); // the last step lands on the final window
+    if (windowEnergy(candidate) > windowEnergy(best)) best = candidate;
+  }
+  return samples.slice(best, best + length);
+}
+
+/** Why a split is empty, with the likely fix. */
+function emptySplitReason(root: string, split: Split, counts: Record<Split, number>): string {
+  const unnamed = wordFolders(root).reduce((n, word) => n + readdirSync(join(root, word)).filter((f) => /\.wav$/i.test(f) && !/_nohash_\d+\.wav$/.test(f)).length, 0);
+  const naming = unnamed > 0 ? `; ${unnamed} .wav files are not named <speaker>_nohash_<n>.wav and are ignored` : '';
+  if (split === 'train') return `every clip is in a validation or test list${naming}`;
+  const list = split === 'test' ? TESTING_LIST : VALIDATION_LIST;
+  const onlyTrain = counts.train > 0 && counts.validation === 0 && counts.test === 0
+    ? `; the folder has no list files, so its ${counts.train} clips are all in the train split: evaluate them with --split train` : '';
+  return `${list} is missing or empty${onlyTrain}${naming}`;
+}
 
 export function loadEvalSet(root: string, labels: readonly string[], options: LoadEvalSetOptions = {}): EvalSet {
   const split = options.split ?? 'test';
   checkLabelSet(root, labels, options.allowMissingLabels);
   const corpus = SpeechCommandsCorpus.open(root, { labels, allowMissingWords: true });
   const all = corpus.clips(split);
-  if (all.length === 0) {
-    const why = split === 'test' ? `${TESTING_LIST} is missing or empty` : split === 'validation' ? `${VALIDATION_LIST} is missing or empty`
-      : 'every clip is in a validation or test list';
-    throw new DataError(root, `the ${split} split has no clips (${why})`);
-  }
+  if (all.length === 0) throw new DataError(root, `the ${split} split has no clips (${emptySplitReason(root, split, corpus.counts())})`);
   const clips = spreadIndices(all.length, options.limit).map((i) => all[i]);
   const bytes = clips.length * CLIP_SAMPLES * 4, maxBytes = options.maxBytes ?? 4 * 2 ** 30;
   if (bytes > maxBytes) {
@@ -95,9 +130,17 @@ export function loadEvalSet(root: string, labels: readonly string[], options: Lo
   const x = new Float32Array(new SharedArrayBuffer(bytes));
   const problems: string[] = [];
   options.onProgress?.(0, clips.length);
+  let cropped = 0;
   clips.forEach((clip, i) => {
     try {
-      const samples = corpus.read(clip);
+      let samples: Float32Array;
+      try {
+        samples = corpus.read(clip);
+      } catch (error) {
+        if (!(options.longClips === 'loudest' && error instanceof DataError && TOO_LONG.test(error.message))) throw error;
+        samples = loudestWindow(readLongClip(join(root, clip.path)), CLIP_SAMPLES);
+        cropped++;
+      }
       const bad = samples.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new DataError(join(root, clip.path), `sample ${bad} is ${samples[bad]}`);
       x.set(samples, i * CLIP_SAMPLES);
@@ -112,5 +155,5 @@ export function loadEvalSet(root: string, labels: readonly string[], options: Lo
     const more = problems.length > MAX_LISTED_ERRORS ? `\n  … and ${problems.length - MAX_LISTED_ERRORS} more` : '';
     throw new DataError(root, `${problems.length} of ${clips.length} ${split} clips cannot be used (nothing was evaluated):${listed}${more}`);
   }
-  return { root, split, labels, clips, splitClips: all.length, x, truth: Int32Array.from(clips, (c) => c.label) };
+  return { root, split, labels, clips, splitClips: all.length, x, truth: Int32Array.from(clips, (c) => c.label), cropped };
 }

@@ -24,6 +24,8 @@ export interface EvalReport {
   clips: number;
   /** Clips in the whole split (more than `clips` with a limit). */
   splitClips: number;
+  /** Clips over 1 s cut to their loudest second (only with longClips: 'loudest'). */
+  croppedClips: number;
   correct: number;
   /** In [0, 1]. */
   accuracy: number;
@@ -111,6 +113,7 @@ export async function evaluateModel(model: Model, set: EvalSet, options: Evaluat
     split: set.split,
     clips: s.clips,
     splitClips: set.splitClips,
+    croppedClips: set.cropped,
     correct: s.correct,
     accuracy: s.accuracy,
     perClass: s.perClass,
@@ -131,8 +134,9 @@ export async function evaluateModel(model: Model, set: EvalSet, options: Evaluat
 /** Text report: accuracy, then the classes sorted from worst, then the most frequent confusions. */
 export function formatEvalReport(r: EvalReport): string {
   const pct = (v: number | null) => (v === null ? '   –  ' : `${(100 * v).toFixed(1).padStart(5)} %`);
+  const cropped = r.croppedClips ? `, ${r.croppedClips} cut to their loudest second` : '';
   const lines = [
-    `${r.model} on ${r.data} (${r.split}${r.clips < r.splitClips ? `, ${r.clips} of ${r.splitClips} clips` : `, ${r.clips} clips`}), ` +
+    `${r.model} on ${r.data} (${r.split}${r.clips < r.splitClips ? `, ${r.clips} of ${r.splitClips} clips` : `, ${r.clips} clips`}${cropped}), ` +
       `step scales [${r.stepScales.join(',')}], ${r.mflopsPerSecond.toFixed(2)} MFLOP/s`,
     `accuracy ${(100 * r.accuracy).toFixed(2)} % (${r.correct}/${r.clips})  ·  ${r.seconds.toFixed(1)} s, ${r.clipsPerSecond.toFixed(0)} clips/s, ${r.jobs} thread(s)`,
     '',

@@ -4,7 +4,7 @@
  * (src/) never imports it; src/node/eval-command.ts loads it lazily.
  */
 export { stepScaleChains, checkChain, unreachableReason } from './chains.js';
-export { loadEvalSet, checkLabelSet, wordFolders, spreadIndices, type EvalSet, type LoadEvalSetOptions } from './eval-set.js';
+export { loadEvalSet, checkLabelSet, wordFolders, spreadIndices, loudestWindow, type EvalSet, type LoadEvalSetOptions } from './eval-set.js';
 export { confusionMatrix, scoresFromConfusion, scores, type ClassScore, type Scores } from './metrics.js';
 export { createPredictor, argmax, type ClipRange, type Predictor, type PredictorOptions } from './predict.js';
 export { readCheckpoint, writeCheckpoint, type CheckpointIdentity } from './checkpoint.js';
