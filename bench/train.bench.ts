@@ -21,6 +21,7 @@ import { SedgeModel } from '../tools/train/model.js';
 import { AdamW, sedgeParamGroups } from '../tools/train/optim.js';
 import { Replica, sharedSplit, sharedState, TrainerPool, writeBatchNorm, writeParams, type ReplicaOptions, type SharedSplit } from '../tools/train/parallel.js';
 import { rzohPeriod } from '../tools/autograd/sequence.js';
+import { simdWasm } from '../src/engine/generated/kernels.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -106,6 +107,31 @@ async function singleThread() {
   return { clipsPerSecond: (steps * BATCH) / wall, clipsPerCpuSecond: (steps * BATCH) / cpu, wallSeconds: wall, split: timeSplit(profile), parts };
 }
 
+/** Function index → export name of the kernel module (V8 profiles name wasm functions by index only). */
+function wasmExportNames(base64: string): Map<number, string> {
+  const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+  let at = 8;
+  const leb = () => {
+    let result = 0, shift = 0, b: number;
+    do { b = bytes[at++]; result |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    return result >>> 0;
+  };
+  const name = () => { const n = leb(); const s = new TextDecoder().decode(bytes.subarray(at, at + n)); at += n; return s; };
+  const names = new Map<number, string>();
+  while (at < bytes.length) {
+    const id = bytes[at++], size = leb(), end = at + size;
+    if (id === 7) {
+      for (let count = leb(), k = 0; k < count; k++) {
+        const field = name(), kind = bytes[at++], index = leb();
+        if (kind === 0) names.set(index, field);
+      }
+    }
+    at = end;
+  }
+  return names;
+}
+const kernelNames = wasmExportNames(simdWasm);
+
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string }; }
 /** Self time by kind, from the sampled profile. */
 function timeSplit(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }) {
@@ -126,7 +152,9 @@ function timeSplit(profile: { nodes: ProfileNode[]; samples?: number[]; timeDelt
     const k = kind.get(id) ?? 'js';
     totals[k] += dt;
     const n = byId.get(id)!;
-    const name = `${k}:${n.callFrame.functionName || '(anonymous)'}${k === 'js' ? ` ${n.callFrame.url.split('/').slice(-2).join('/')}` : ''}`;
+    const wasmIndex = /^(?:\$|wasm-function\[)(\d+)/.exec(n.callFrame.functionName)?.[1];
+    const fn = wasmIndex !== undefined ? kernelNames.get(Number(wasmIndex)) ?? `wasm-function[${wasmIndex}] (internal)` : n.callFrame.functionName || '(anonymous)';
+    const name = `${k}:${fn}${k === 'js' ? ` ${n.callFrame.url.split('/').slice(-2).join('/')}` : ''}`;
     top.set(name, (top.get(name) ?? 0) + dt);
   });
   const all = Object.values(totals).reduce((a, b) => a + b, 0) || 1;
