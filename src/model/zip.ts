@@ -151,3 +151,67 @@ export function crc32(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+
+const LOCAL_HEADER = 0x04034b50, CENTRAL_HEADER = 0x02014b50, END_OF_DIRECTORY = 0x06054b50;
+// DOS date 1980-01-01 00:00, as Python's zipfile writes for entries without a timestamp.
+const DOS_DATE = (1 << 5) | 1;
+
+/**
+ * A ZIP archive of the entries in order, as np.savez writes it: stored entries, or deflated ones
+ * when `deflateRaw` is given (np.savez_compressed). No zip64: archives stay below 4 GB.
+ */
+export function encodeZip(entries: Iterable<[string, Uint8Array]>, deflateRaw?: (plain: Uint8Array) => Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const centrals: Uint8Array[] = [];
+  let offset = 0, count = 0;
+  for (const [entryName, plain] of entries) {
+    const name = new TextEncoder().encode(entryName);
+    const packed = deflateRaw ? deflateRaw(plain) : plain;
+    const method = deflateRaw ? 8 : 0;
+    const crc = crc32(plain);
+    if (offset + 30 + name.length + packed.length > 0xffffffff) throw new RangeError('encodeZip: archives above 4 GB need zip64, which this writer does not do');
+    const local = new Uint8Array(30 + name.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, LOCAL_HEADER, true);
+    lv.setUint16(4, 20, true); // version needed: 2.0
+    lv.setUint16(8, method, true);
+    lv.setUint16(12, DOS_DATE, true);
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, packed.length, true);
+    lv.setUint32(22, plain.length, true);
+    lv.setUint16(26, name.length, true);
+    local.set(name, 30);
+    const central = new Uint8Array(46 + name.length);
+    const cv = new DataView(central.buffer);
+    cv.setUint32(0, CENTRAL_HEADER, true);
+    cv.setUint16(4, 20, true);
+    cv.setUint16(6, 20, true);
+    cv.setUint16(10, method, true);
+    cv.setUint16(14, DOS_DATE, true);
+    cv.setUint32(16, crc, true);
+    cv.setUint32(20, packed.length, true);
+    cv.setUint32(24, plain.length, true);
+    cv.setUint16(28, name.length, true);
+    cv.setUint32(42, offset, true);
+    central.set(name, 46);
+    chunks.push(local, packed);
+    centrals.push(central);
+    offset += local.length + packed.length;
+    count++;
+  }
+  const directoryBytes = centrals.reduce((n, c) => n + c.length, 0);
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, END_OF_DIRECTORY, true);
+  ev.setUint16(8, count, true);
+  ev.setUint16(10, count, true);
+  ev.setUint32(12, directoryBytes, true);
+  ev.setUint32(16, offset, true);
+  const out = new Uint8Array(offset + directoryBytes + end.length);
+  let p = 0;
+  for (const chunk of [...chunks, ...centrals, end]) {
+    out.set(chunk, p);
+    p += chunk.length;
+  }
+  return out;
+}

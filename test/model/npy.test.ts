@@ -4,7 +4,11 @@ import { encodeNpy, parseNpy, parseNpz, type NpyArray } from '../../src/model/np
 import { inflateRawNode } from '../../src/node/inflate.js';
 import { readGolden } from './golden.js';
 import { sameBytes } from './same-model.js';
-import { writeZip } from './zip-writer.js';
+import { deflateRawSync } from 'node:zlib';
+import { encodeZip } from '../../src/model/zip.js';
+
+const writeZip = (entries: Array<[string, Uint8Array]>, deflate = false) =>
+  encodeZip(entries, deflate ? (plain) => new Uint8Array(deflateRawSync(plain)) : undefined);
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
