@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { EngineChoice } from '../engine/index.js';
@@ -123,7 +123,7 @@ export async function evalCommand(modelPath: string, options: EvalCommandOptions
     file: checkpointPath,
     resume: options.resume,
     identity: {
-      modelSha256: sha256(modelPath), stepScales: model.layers.map((l) => l.stepScale), data: set.root, split,
+      modelSha256: sha256(modelPath), stepScales: model.layers.map((l) => l.stepScale), data: resolve(set.root), split,
       clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
     },
   } : undefined;
@@ -163,7 +163,7 @@ export async function sweepCommand(modelPath: string, options: SweepCommandOptio
   const identity = {
     model: modelPath,
     modelSha256: sha256(modelPath),
-    data: set.root, split, clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
+    data: resolve(set.root), split, clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
   };
   const predictor = await createPredictor(set.x, 16000, { engine: options.engine, jobs: options.jobs ?? availableParallelism() });
   try {
