@@ -1,23 +1,8 @@
-/** Test access to the golden files copied into test/fixtures/golden (never ../shared). */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The model tests' view of the golden files (test/helpers/golden.ts reads them).
+import { GOLDEN_DIR, GOLDEN_EXPORTS, GOLDEN_NUMPY2, readGoldenFile } from '../helpers/golden.js';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../fixtures/golden/', import.meta.url));
-
-export const readGolden = (file: string): Uint8Array => new Uint8Array(readFileSync(GOLDEN_DIR + file));
-
-export interface ManifestExport {
-  name: string;
-  step_scale: number[];
-  P: number[];
-  H: number[];
-  I: number[];
-  trainable_skip: boolean;
-  files: { dict: string };
-}
-
-export const manifestExports = (): ManifestExport[] =>
-  JSON.parse(readFileSync(GOLDEN_DIR + 'manifest.json', 'utf8')).exports;
+export { GOLDEN_DIR, GOLDEN_EXPORTS };
+export const readGolden = readGoldenFile;
 
 /** Every exported model dict, plus the numpy-2 re-save of tiny_1-1-1. */
-export const GOLDEN_DICTS: string[] = [...manifestExports().map((e) => e.files.dict), 'tiny_1-1-1.numpy2.npy'];
+export const GOLDEN_DICTS: string[] = [...GOLDEN_EXPORTS.map((e) => e.dictFile), GOLDEN_NUMPY2.file];

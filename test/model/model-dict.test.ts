@@ -4,7 +4,7 @@ import { modelFromModelDict } from '../../src/model/model-dict.js';
 import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
 import { encodeNpy } from '../../src/model/npy.js';
 import { SHAPES, syntheticModel } from '../helpers/synthetic-model.js';
-import { manifestExports, readGolden } from './golden.js';
+import { GOLDEN_EXPORTS, readGolden } from './golden.js';
 import { deepLists, modelDictInput, saveObjectNpy, type PickleInput } from './pickle-writer.js';
 import { expectSameModel } from './same-model.js';
 
@@ -12,15 +12,15 @@ const load = (file: string, options: Partial<Parameters<typeof modelFromModelDic
   modelFromModelDict(readGolden(file), { name: file, ...options });
 
 describe('golden model dicts', () => {
-  for (const e of manifestExports()) {
-    it(`${e.files.dict}: shapes, step scales and skips as in manifest.json`, () => {
-      const m = load(e.files.dict);
+  for (const e of GOLDEN_EXPORTS) {
+    it(`${e.dictFile}: shapes, step scales and skips as in manifest.json`, () => {
+      const m = load(e.dictFile);
       expect(m.layers.map((l) => l.stateSize)).toEqual(e.P);
       expect(m.layers.map((l) => l.outputSize)).toEqual(e.H);
-      expect(m.layers.map((l) => l.inputSize)).toEqual(e.I);
-      expect(m.layers.map((l) => l.stepScale)).toEqual(e.step_scale);
+      expect(m.layers.map((l) => l.inputSize)).toEqual([1, ...e.H.slice(0, -1)]);
+      expect(m.layers.map((l) => l.stepScale)).toEqual(e.stepScales);
       // Full's complex128 ones are the non-trainable placeholder; the others are trained matrices.
-      expect(m.layers.map((l) => l.skip === null)).toEqual(e.P.map(() => !e.trainable_skip));
+      expect(m.layers.map((l) => l.skip === null)).toEqual(e.P.map(() => !e.trainableSkip));
       expect(m.decoder.weight).toHaveLength(35 * e.H[e.H.length - 1]);
       expect(m.labels).toEqual(SPEECH_COMMANDS_LABELS);
       expect(m.sampleRateHz).toBe(16000);
