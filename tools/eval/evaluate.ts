@@ -19,6 +19,8 @@ import { createPredictor, type Predictor } from './predict.js';
 export interface EvalReport {
   /** What was evaluated (the model file, or the model's description). */
   model: string;
+  /** The model's own description (provenance, e.g. the trainer's epoch and validation accuracy), if any. */
+  modelDescription: string | null;
   data: string;
   split: Split;
   clips: number;
@@ -109,6 +111,7 @@ export async function evaluateModel(model: Model, set: EvalSet, options: Evaluat
   });
   return {
     model: options.modelName ?? model.description ?? 'model',
+    modelDescription: model.description ?? null,
     data: set.root,
     split: set.split,
     clips: s.clips,
@@ -138,6 +141,7 @@ export function formatEvalReport(r: EvalReport): string {
   const lines = [
     `${r.model} on ${r.data} (${r.split}${r.clips < r.splitClips ? `, ${r.clips} of ${r.splitClips} clips` : `, ${r.clips} clips`}${cropped}), ` +
       `step scales [${r.stepScales.join(',')}], ${r.mflopsPerSecond.toFixed(2)} MFLOP/s`,
+    ...(r.modelDescription && r.modelDescription !== r.model ? [`  (${r.modelDescription})`] : []),
     `accuracy ${(100 * r.accuracy).toFixed(2)} % (${r.correct}/${r.clips})  ·  ${r.seconds.toFixed(1)} s, ${r.clipsPerSecond.toFixed(0)} clips/s, ${r.jobs} thread(s)`,
     '',
     'per class (worst first):',

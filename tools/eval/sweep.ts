@@ -9,7 +9,7 @@
  * model bytes, data folder, split and clip selection); otherwise it is refused up front.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import { stepScalesOf, type Model } from '../../src/model/model.js';
 import { withStepScales } from '../../src/model/rescale.js';
@@ -52,6 +52,8 @@ export interface SweepIdentity {
 
 export interface SweepFile extends SweepIdentity {
   version: 1;
+  /** The model's own description (provenance), if any. */
+  modelDescription: string | null;
   /** The published configuration with the model's P and H, if any (selects the README reference rows). */
   shape: ShapeName | null;
   exportedStepScales: number[];
@@ -141,6 +143,7 @@ export async function runSweep(model: Model, set: EvalSet, options: SweepOptions
   const sweep: SweepFile = {
     version: 1,
     ...identity,
+    modelDescription: model.description ?? null,
     shape,
     exportedStepScales: stepScalesOf(model),
     maxStepScale: options.maxStepScale ?? null,
@@ -161,7 +164,7 @@ export async function runSweep(model: Model, set: EvalSet, options: SweepOptions
     if (reason) sweep.skipped.push({ stepScales: [...list], reason });
     else todo.push([...list]);
   }
-  const title = `${identity.model}: accuracy vs MFLOP/s (${identity.split}, ${identity.clips} clips)`;
+  const title = `${basename(identity.model)}: accuracy vs MFLOP/s (${basename(identity.data)}, ${identity.split}, ${identity.clips} clips)`;
   const log = options.progress === false ? null : process.stderr;
   if (log) {
     const resumed = sweep.results.length ? `, ${sweep.results.length} already in ${SWEEP_JSON}` : '';
