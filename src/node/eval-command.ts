@@ -40,6 +40,8 @@ interface CommonOptions {
   allowMissingLabels?: boolean;
   /** Cut clips longer than 1 s to their loudest second instead of refusing them. */
   cropLong?: boolean;
+  /** [mean, std] to standardise with instead of the model's own (spec §3.4), e.g. for a model_dict.npy, which stores none. */
+  inputStats?: number[];
   force?: boolean;
   json?: boolean;
   /** Progress bar on stderr (default true). */
@@ -85,6 +87,23 @@ function dataOptions(options: CommonOptions) {
   };
 }
 
+/**
+ * The model file with --input-stats applied. A model without stats gets a warning: the authors'
+ * networks expect standardised input (spec §3.4), and raw audio would be scored wrongly but quietly.
+ */
+async function loadEvalModel(path: string, options: CommonOptions): Promise<Model> {
+  const model = await loadModel(path);
+  if (options.inputStats) {
+    const [inputMean, inputStd] = options.inputStats;
+    return { ...model, inputMean, inputStd };
+  }
+  if (model.inputMean === null) {
+    console.error(`sedge: note: ${path} stores no input mean/std, so clips go in unstandardised; if it was trained on standardised audio ` +
+      '(the authors\' models were, spec §3.4), give the training split\'s --input-stats MEAN,STD (`sedge dataset stats DIR`)');
+  }
+  return model;
+}
+
 async function loadSet(model: Model, options: CommonOptions) {
   const { loadEvalSet } = await import('../../tools/eval/eval-set.js');
   const { Progress } = await import('../../tools/data/progress.js');
@@ -105,7 +124,7 @@ export async function evalCommand(modelPath: string, options: EvalCommandOptions
   const { evaluateModel, formatEvalReport } = await import('../../tools/eval/evaluate.js');
   const { confusionSvg } = await import('../../tools/eval/confusion-svg.js');
   const { split, limit } = dataOptions(options);
-  let model = await loadModel(modelPath);
+  let model = await loadEvalModel(modelPath, options);
   if (options.stepScales) model = withStepScales(model, options.stepScales);
   const { out } = options;
   const svgPaths = [options.svg, out && join(out, CONFUSION_SVG)].filter((p): p is string => !!p);
@@ -124,6 +143,7 @@ export async function evalCommand(modelPath: string, options: EvalCommandOptions
     resume: options.resume,
     identity: {
       modelSha256: sha256(modelPath), stepScales: model.layers.map((l) => l.stepScale), data: resolve(set.root), split,
+      inputMean: model.inputMean, inputStd: model.inputStd,
       clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
     },
   } : undefined;
@@ -146,7 +166,7 @@ export async function sweepCommand(modelPath: string, options: SweepCommandOptio
   const { runSweep, formatSweep, SWEEP_JSON } = await import('../../tools/eval/sweep.js');
   const { createPredictor } = await import('../../tools/eval/predict.js');
   const { split, limit } = dataOptions(options);
-  const model = await loadModel(modelPath);
+  const model = await loadEvalModel(modelPath, options);
   const layers = model.layers.length;
   if (options.lists && options.max !== undefined) throw new UsageError('give either --lists or --max, not both');
   const lists = options.lists ?? stepScaleChains(layers, options.max ?? 33);
@@ -164,6 +184,7 @@ export async function sweepCommand(modelPath: string, options: SweepCommandOptio
     model: modelPath,
     modelSha256: sha256(modelPath),
     data: resolve(set.root), split, clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
+    inputMean: model.inputMean, inputStd: model.inputStd,
   };
   const predictor = await createPredictor(set.x, 16000, { engine: options.engine, jobs: options.jobs ?? availableParallelism() });
   try {
@@ -187,6 +208,14 @@ function stepScaleLists(value: string): number[][] {
   return lists;
 }
 
+function inputStats(value: string): number[] {
+  const stats = value.split(',').map((v) => Number(v.trim()));
+  if (stats.length !== 2 || !Number.isFinite(stats[0]) || !(stats[1] > 0 && Number.isFinite(stats[1]))) {
+    throw new InvalidArgumentError(`expected MEAN,STD with a finite mean and a positive std, got '${value}'`);
+  }
+  return stats;
+}
+
 function addCommon(command: Command, splitHelp: string): Command {
   return command
     .argument('<model>', 'model_dict.npy or .safetensors')
@@ -197,6 +226,7 @@ function addCommon(command: Command, splitHelp: string): Command {
     .option('--jobs <n>', `threads (default: the number of cores, ${availableParallelism()} here)`, positiveInt)
     .option('--allow-missing-labels', "accept a folder without some of the model's words")
     .option('--crop-long', 'cut clips longer than 1 s to their loudest second (default: refuse them)')
+    .option('--input-stats <mean,std>', "standardise with these instead of the model's own mean/std (a model_dict.npy stores none)", inputStats)
     .option('--force', 'overwrite existing output files')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print JSON only (progress stays on stderr)');

@@ -178,6 +178,24 @@ describe('data checks (before any work)', () => {
     expect(loudestWindow(clip, 16000)[15999]).toBe(1);
   });
 
+  it('--input-stats standardises a model that stores no mean/std (else a note on stderr)', async () => {
+    const bare = join(root, 'no-stats.safetensors');
+    writeFileSync(bare, encodeSafetensors({ ...levelModel(), inputMean: null, inputStd: null }));
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const raw = await evalCommand(bare, { data, ...quiet }, noLog);
+      expect(raw.standardised).toBe(false);
+      expect(raw.perClass.down.correct).toBe(0);
+      expect(errors.mock.calls[0][0]).toMatch(/stores no input mean\/std, so clips go in unstandardised/);
+      errors.mockClear();
+      const given = await evalCommand(bare, { data, inputStats: [0.05, 0.5], ...quiet }, noLog);
+      expect(given).toMatchObject({ standardised: true, inputMean: 0.05, inputStd: 0.5, confusion: HAND_CONFUSION });
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it('bad step scales and a missing --data are usage errors', async () => {
     await expect(evalCommand(modelFile, { data, stepScales: [2, 3], ...quiet }, noLog)).rejects.toThrow(/do not nest/);
     await expect(evalCommand(modelFile, { data: '', ...quiet }, noLog)).rejects.toThrow(UsageError);
@@ -258,9 +276,14 @@ describe('outputs', () => {
       const printed = JSON.parse(log.mock.calls[0][0] as string) as EvalReport;
       expect(printed.accuracy).toBe(0.75);
       expect(printed.split).toBe('test');
+      await program.parseAsync(['eval', modelFile, '--data', data, '--json', '--jobs', '1', '--no-progress', '--input-stats', '0.05,0.5'], { from: 'user' });
+      expect(JSON.parse(log.mock.calls[1][0] as string).inputStd).toBe(0.5);
     } finally {
       log.mockRestore();
     }
+    const quietProgram = registerEval(new Command('sedge').exitOverride().configureOutput({ writeErr: () => {} }));
+    await expect(quietProgram.parseAsync(['eval', modelFile, '--data', data, '--input-stats', '0,-1'], { from: 'user' }))
+      .rejects.toThrow(/expected MEAN,STD with a finite mean and a positive std/);
   });
 
   it('through the sedge binary: JSON on stdout, nothing on stderr with --no-progress; bad input exits 2', () => {

@@ -39,8 +39,10 @@ export interface EvalReport {
   stepScales: number[];
   /** Cpp-NN op count of the model at these step scales, MFLOP per second of audio (spec §8.3, lower bound). */
   mflopsPerSecond: number;
-  /** Whether the model standardised its input (its own inputMean/inputStd) before the first layer. */
+  /** Whether the clips were standardised (x − inputMean)/(inputStd + 1e-5) before the first layer (spec §3.4). */
   standardised: boolean;
+  inputMean: number | null;
+  inputStd: number | null;
   engine: EngineChoice;
   jobs: number;
   /** Time and rate of this run (a resumed run counts only the clips it computed). */
@@ -125,6 +127,8 @@ export async function evaluateModel(model: Model, set: EvalSet, options: Evaluat
     stepScales: stepScalesOf(model),
     mflopsPerSecond: flopsPerSecond(model).lower / 1e6,
     standardised: model.inputMean !== null && model.inputStd !== null,
+    inputMean: model.inputMean,
+    inputStd: model.inputStd,
     engine: options.engine ?? 'auto',
     jobs,
     seconds,

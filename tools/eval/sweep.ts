@@ -48,6 +48,9 @@ export interface SweepIdentity {
   clips: number;
   splitClips: number;
   limit: number | null;
+  /** The standardisation used (the model's own, or given on the command line). */
+  inputMean: number | null;
+  inputStd: number | null;
 }
 
 export interface SweepFile extends SweepIdentity {
