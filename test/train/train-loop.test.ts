@@ -299,6 +299,21 @@ describe('train', () => {
     for (const path of testList) expect(net.classify(readClip(join(data, path))).label).toBe(path.split('/')[0]);
   });
 
+  it("starts from the authors' PyTorch state dict (--init-state): the run's first checkpoint holds it", async () => {
+    const config = parseConfigYaml(SMALL_YAML, 'small.yaml');
+    const source = await SedgeModel.create({ ...config.model, classes: 3 }, { dtype: 'f32', engine: false, seed: 99 });
+    source.layers[0].bn!.runningVar.fill(2.5);
+    source.layers[0].bn!.numBatchesTracked = 1234;
+    const file = join(root, 'torch.state_dict.npz');
+    writeFileSync(file, encodeStateDictNpz(source));
+    const out = join(root, 'from-torch');
+    const r = await train({ config, dataDir: data, outDir: out, initStateDict: file, stopAfterStep: 1, checkpointEverySteps: 100 });
+    expect(r.status).toBe('stopped');
+    const { arrays } = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt');
+    source.projectEigenvalues();
+    for (const [key, want] of stateDict(source)) expect(Array.from(arrays.get(key)!.data as ArrayLike<number | bigint>), key).toEqual(Array.from(want.data as ArrayLike<number | bigint>));
+  });
+
   describe('bad input fails before any work', () => {
     const config = () => parseConfigYaml(SMALL_YAML, 'small.yaml');
     it('a missing data folder', async () => {
