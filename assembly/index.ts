@@ -9,4 +9,4 @@ export { accumulateRowsF64, decodeF64 } from './pool';
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
-export { ssmScanBatchF32, ssmAdjointScanBatchF32, gemmAtBF64, addF32, leakyReluF32, leakyReluBackwardF32, channelSquaresF64, channelDotF64, channelAffineF32, channelAffine2F32, addRowBroadcastF32, copyRowsF32 } from './train';
+export { ssmScanBatchF32, ssmAdjointScanBatchF32, gemmAtBF64, addF32, leakyReluF32, leakyReluBackwardF32, channelSquaresF64, channelDotF64, channelAffineF32, channelAffine2F32, copyRowsF32 } from './train';

@@ -350,25 +350,6 @@ export function channelAffine2F32(g: usize, x: usize, rows: i32, c: i32, alpha: 
   }
 }
 
-/** out[r][j] += row[j] for r < rows, j < n (row: f32). */
-export function addRowBroadcastF32(row: usize, rows: i32, n: i32, out: usize): void {
-  const rowBytes = <usize>n << 2;
-  for (let r = 0; r < rows; r++) {
-    const op = out + <usize>r * rowBytes;
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; j + 4 <= n; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(op + o, f32x4.add(v128.load(op + o), v128.load(row + o)));
-      }
-    }
-    for (; j < n; j++) {
-      const o = <usize>j << 2;
-      store<f32>(op + o, load<f32>(op + o) + load<f32>(row + o));
-    }
-  }
-}
-
 /** dst[r][j] = src[r][j] for j < n (row strides lds, ldd in floats): (un)padding rows. */
 export function copyRowsF32(src: usize, lds: i32, rows: i32, n: i32, dst: usize, ldd: i32): void {
   const sBytes = <usize>lds << 2, dBytes = <usize>ldd << 2, nBytes = <usize>n << 2;

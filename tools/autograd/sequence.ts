@@ -156,7 +156,7 @@ export function meanOverTime(x: Tensor): Tensor {
         for (let b = 0; b < B; b++) {
           const r = device.f32(row, C);
           for (let c = 0; c < C; c++) r[c] = g[b * C + c] / T;
-          k.addRowBroadcastF32(row, T, C, dx + b * T * C * 4);
+          k.addRowsF32(row, 0, T, C, dx + b * T * C * 4, C); // row stride 0: the same row added to all T
         }
       });
       return;

@@ -17,7 +17,6 @@ export interface TrainKernels extends Kernels {
   channelDotF64(a: number, b: number, rows: number, c: number, out: number): void;
   channelAffineF32(x: number, rows: number, c: number, scale: number, shift: number, out: number): void;
   channelAffine2F32(g: number, x: number, rows: number, c: number, alpha: number, beta: number, gamma: number, out: number): void;
-  addRowBroadcastF32(row: number, rows: number, n: number, out: number): void;
   copyRowsF32(src: number, lds: number, rows: number, n: number, dst: number, ldd: number): void;
 }
 
