@@ -32,6 +32,7 @@
  *
  * The worker entry is this same file (spawnWorker).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +89,8 @@ export interface StepRequest {
 }
 
 export interface StepTimings {
+  /** CPU time of the thread that ran the step (Linux; NaN elsewhere): wall − cpu is time without a core. */
+  cpuMs: number;
   prepareMs: number;
   forwardMs: number;
   backwardMs: number;
@@ -183,6 +186,21 @@ export function readBatchNorm(model: SedgeModel, layout: Layout, from: SharedSta
   });
 }
 
+/**
+ * CPU milliseconds used by the calling thread so far, from /proc/thread-self/stat (utime + stime,
+ * 10 ms ticks); NaN where that does not exist. Sync fs calls run on the calling thread, so in a
+ * worker this is the worker's own time.
+ */
+export function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15 of the full line)
+  } catch {
+    return NaN;
+  }
+}
+
 /** The standardisation the engine applies (src/engine/network.ts), so training and evaluation see the same input. */
 export function standardiseInPlace(x: Float32Array, mean: number, std: number): Float32Array {
   const s = 1 / (std + STANDARDISE_EPS);
@@ -238,6 +256,7 @@ export class Replica {
     readParams(model, layout, state.params);
     readBatchNorm(model, layout, state);
     const labelsOf = this.options.splits.train!.labels;
+    const cpu0 = threadCpuMs();
     const t0 = performance.now();
     const clips = Array.from(request.clips, (i) => this.prepareClip(i, request.epoch));
     const labels = Array.from(request.clips, (i) => labelsOf[i]);
@@ -261,7 +280,7 @@ export class Replica {
     loss.backward();
     const t3 = performance.now();
     return {
-      ceSum: ceMean * clips.length, correct, clips: clips.length,
+      ceSum: ceMean * clips.length, correct, clips: clips.length, cpuMs: threadCpuMs() - cpu0,
       prepareMs: t1 - t0, forwardMs: t2 - t1, backwardMs: t3 - t2, waitMs: this.waitMs,
     };
   }
