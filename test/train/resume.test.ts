@@ -105,12 +105,16 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('resume after a kill', () => {
-  it('in-process: stopped after step 9 (epoch 2, step 4 of 5; last checkpoint after step 8) → same final state', async () => {
-    const out = join(root, 'b');
-    const stopped = await train({ config: parseConfigYaml(YAML, 'run.yaml'), dataDir: data, outDir: out, workers: 2, checkpointEverySteps: CHECKPOINT_EVERY, stopAfterStep: 9 });
-    expect(stopped).toMatchObject({ status: 'stopped', globalStep: 9 });
+  it.each([
+    // [stop after step, then the last checkpoint: global step, epoch, step in epoch]
+    [3, 2, 0, 2], // in the first epoch, before any validation (best-val metrics still empty)
+    [9, 8, 1, 3], // in the second epoch
+  ])('in-process: stopped after step %i (checkpoint after step %i, epoch %i, step %i in it) → same final state', async (stopAfter, step, epoch, inEpoch) => {
+    const out = join(root, `b${stopAfter}`);
+    const stopped = await train({ config: parseConfigYaml(YAML, 'run.yaml'), dataDir: data, outDir: out, workers: 2, checkpointEverySteps: CHECKPOINT_EVERY, stopAfterStep: stopAfter });
+    expect(stopped).toMatchObject({ status: 'stopped', globalStep: stopAfter });
     const at = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt').meta;
-    expect(at).toMatchObject({ globalStep: 8, epoch: 1, stepInEpoch: 3 }); // step 9 was lost, as in a kill
+    expect(at).toMatchObject({ globalStep: step, epoch, stepInEpoch: inEpoch }); // the step after it was lost, as in a kill
     const resumed = await train({ dataDir: data, outDir: out, resume: true, checkpointEverySteps: CHECKPOINT_EVERY });
     expect(resumed).toMatchObject({ status: 'done', globalStep: 15 });
     expectSameCheckpoint(join(out, 'last.ckpt'), uninterrupted);

@@ -288,7 +288,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let epoch = resumed?.meta.epoch ?? 0;
   let stepInEpoch = resumed?.meta.stepInEpoch ?? 0;
   let globalStep = resumed?.meta.globalStep ?? 0;
-  const best: Best = resumed?.meta.best ?? { valLoss: Infinity, valLossEpoch: 0, valAcc: -Infinity, valAccEpoch: 0 };
+  // JSON has no ±Infinity: a checkpoint written before the first validation holds null there.
+  const saved = resumed?.meta.best;
+  const best: Best = { valLoss: saved?.valLoss ?? Infinity, valLossEpoch: saved?.valLossEpoch ?? 0, valAcc: saved?.valAcc ?? -Infinity, valAccEpoch: saved?.valAccEpoch ?? 0 };
   const history: EpochRecord[] = resumed?.meta.history ?? [];
   let running: RunningSums = resumed?.meta.running ?? { ceSum: 0, correct: 0, clips: 0, batches: 0, seconds: 0 };
   const exportOptions = { labels: config.labels, inputMean: stats.mean, inputStd: stats.std };
