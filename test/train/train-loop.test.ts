@@ -352,7 +352,18 @@ describe('train', () => {
       await expect(train({ config: other, dataDir: data, outDir: out, resume: true })).rejects.toThrow(/different run \(learningRate: 0.03 there, 0.01 now\)/);
       await expect(train({ dataDir: data, outDir: out, resume: true, epochs: 9 })).rejects.toThrow(/has 6 epochs, not 9/);
       await expect(train({ dataDir: data, outDir: out, resume: true, workers: 1 })).rejects.toThrow(/uses 2 worker/);
+      await expect(train({ dataDir: data, outDir: out, resume: true, epochs: 5, extend: true })).rejects.toThrow(/--extend needs --epochs above the run's 6/);
     });
+  });
+
+  it('--extend lengthens a run on resume and records it', async () => {
+    const out = join(root, 'run'); // the 6-epoch run of the learning test
+    const result = await train({ dataDir: data, outDir: out, resume: true, epochs: 8, extend: true });
+    expect(result).toMatchObject({ status: 'done', epochsDone: 8 });
+    expect(result.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const { meta } = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt');
+    expect(meta.extensions).toEqual([{ atStep: 42, fromEpochs: 6, toEpochs: 8 }]);
+    expect(meta.config.epochs).toBe(8);
   });
 });
 

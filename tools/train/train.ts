@@ -62,8 +62,14 @@ export const RUN_FILES = {
 export interface TrainOptions {
   /** Required for a new run; on resume optional (the checkpoint's), and if given it must be the same run. */
   config?: TrainConfig;
-  /** Overrides config.epochs for a new run; on resume it must equal the run's. */
+  /** Overrides config.epochs for a new run; on resume it must equal the run's (unless `extend`). */
   epochs?: number;
+  /**
+   * With resume and a larger `epochs`: lengthen the run. The cosine is recomputed for the new total
+   * from the current step on (the lr rises a little), so the run is no longer identical to one
+   * started with that many epochs; the checkpoint records the change.
+   */
+  extend?: boolean;
   dataDir: string;
   outDir: string;
   /** Continue from outDir/last.ckpt (the config must be the same run). */
@@ -196,11 +202,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!existsSync(checkpointPath)) throw new UsageError(`--resume: ${checkpointPath} does not exist; nothing to resume (start a new run without --resume)`);
     resumed = readCheckpointMeta(new Uint8Array(readFileSync(checkpointPath)), checkpointPath);
     const saved = resumed.meta.config;
-    if (options.epochs !== undefined && options.epochs !== saved.epochs) {
-      throw new UsageError(`--resume: the run in ${outDir} has ${saved.epochs} epochs, not ${options.epochs} (the cosine schedule depends on it)`);
+    const extendTo = options.extend && options.epochs !== undefined && options.epochs > saved.epochs ? options.epochs : null;
+    if (options.extend && extendTo === null) throw new UsageError(`--extend needs --epochs above the run's ${saved.epochs}`);
+    if (options.epochs !== undefined && options.epochs !== saved.epochs && extendTo === null) {
+      throw new UsageError(`--resume: the run in ${outDir} has ${saved.epochs} epochs, not ${options.epochs} (the cosine schedule depends on it; --extend lengthens a run)`);
     }
     if (options.config) {
-      const given = { ...options.config, epochs: options.epochs ?? options.config.epochs };
+      const given = { ...options.config, epochs: saved.epochs };
       const differs = sameRun(given, saved);
       if (differs.length > 0) {
         const show = (c: TrainConfig, k: string) => JSON.stringify((c as unknown as Record<string, unknown>)[k]);
@@ -208,12 +216,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     config = saved;
+    if (extendTo !== null) {
+      resumed.meta.extensions = [...(resumed.meta.extensions ?? []), { atStep: resumed.meta.globalStep, fromEpochs: saved.epochs, toEpochs: extendTo }];
+      config = { ...saved, epochs: extendTo };
+    }
     if (options.workers !== undefined && options.workers !== resumed.meta.workers) {
       throw new UsageError(`--resume: the run uses ${resumed.meta.workers} worker(s); resuming with ${options.workers} would not give the same weights (omit --workers)`);
     }
     if (options.initStateDict) throw new UsageError('--init-state starts a new run; it cannot be combined with --resume');
   } else {
     if (!options.config) throw new UsageError('a new run needs a config (--config tiny|s|m|l|full|FILE.yaml)');
+    if (options.extend) throw new UsageError('--extend lengthens a run: use it with --resume');
     config = { ...options.config, epochs: options.epochs ?? options.config.epochs };
     if (existing.length > 0 && !options.force) {
       throw new UsageError(`${outDir} is not empty; pass --resume to continue its run or --force to start over (deletes the files train writes there)`);
@@ -298,7 +311,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const saveCheckpoint = () => {
     writeFileAtomic(checkpointPath, encodeCheckpoint(master, optimizer, {
       epoch, stepInEpoch, globalStep, stepsPerEpoch, config, inputMean: stats.mean, inputStd: stats.std, workers,
-      best, history, running, dataDir: resolve(options.dataDir),
+      best, history, running, dataDir: resolve(options.dataDir), extensions: resumed?.meta.extensions ?? [],
     }));
     emit({ type: 'checkpoint', path: checkpointPath, globalStep });
   };
