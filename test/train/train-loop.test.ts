@@ -364,6 +364,7 @@ describe('train', () => {
     const { meta } = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt');
     expect(meta.extensions).toEqual([{ atStep: 42, fromEpochs: 6, toEpochs: 8 }]);
     expect(meta.config.epochs).toBe(8);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ config: { epochs: 8 }, extensions: meta.extensions });
   });
 });
 

@@ -296,6 +296,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       config, dataDir: resolve(options.dataDir), counts, inputMean: stats.mean, inputStd: stats.std, workers,
       stepsPerEpoch, initStateDict: options.initStateDict ?? null, created: new Date().toISOString(),
     }, null, 2) + '\n');
+  } else if (resumed.meta.extensions?.length && existsSync(join(outDir, RUN_FILES.config))) {
+    // Lengthened: the run description follows (its config and the extensions).
+    const description = JSON.parse(readFileSync(join(outDir, RUN_FILES.config), 'utf8')) as Record<string, unknown>;
+    writeFileAtomic(join(outDir, RUN_FILES.config), JSON.stringify({ ...description, config, extensions: resumed.meta.extensions }, null, 2) + '\n');
   }
   const schedule = makeSchedule(config.epochs * stepsPerEpoch, config.warmupSteps);
   let epoch = resumed?.meta.epoch ?? 0;
