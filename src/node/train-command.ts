@@ -1,7 +1,7 @@
 /**
  * `sedge train`: the authors' training recipe on a Speech Commands-layout folder (tools/train).
  *
- *   sedge train --config tiny|s|m|l|full|FILE.yaml --data DIR --out DIR [--epochs N] [--resume [--extend]] [--force]
+ *   sedge train --config tiny|s|m|l|full|FILE.yaml --data DIR --out DIR [--epochs N] [--resume [--reschedule]] [--force]
  *               [--workers N] [--checkpoint-every N] [--init-state STATE_DICT.npz] [--json]
  *
  * Progress (epoch, step, loss, accuracy, lr, clips/s, ETA) goes to stderr; checkpoints to
@@ -26,7 +26,7 @@ export interface TrainCommandOptions {
   out: string;
   epochs?: number;
   resume?: boolean;
-  extend?: boolean;
+  reschedule?: boolean;
   force?: boolean;
   workers?: number;
   checkpointEvery?: number;
@@ -56,7 +56,7 @@ export async function trainCommand(options: TrainCommandOptions, log: Log = cons
   let result: TrainResult;
   try {
     result = await train({
-      config, dataDir: options.data, outDir: options.out, epochs: options.epochs, resume: options.resume, extend: options.extend, force: options.force,
+      config, dataDir: options.data, outDir: options.out, epochs: options.epochs, resume: options.resume, reschedule: options.reschedule, force: options.force,
       workers: options.workers, checkpointEverySteps: options.checkpointEvery, initStateDict: options.initState,
       signal: controller.signal, onEvent: progress?.onEvent, log: (line) => process.stderr.write(`${line}\n`),
     });
@@ -85,7 +85,7 @@ export function registerTrain(program: Command): Command {
     .requiredOption('--out <dir>', 'run folder: checkpoints, best models, history')
     .option('--epochs <n>', 'epochs (default: the config\'s; fixes the cosine schedule)', positiveInt)
     .option('--resume', 'continue the run in --out from last.ckpt')
-    .option('--extend', 'with --resume and a larger --epochs: lengthen the run (the cosine is recomputed from the current step)')
+    .option('--reschedule', 'with --resume and a new --epochs: lengthen or shorten the run (the cosine follows the new length from the current step on)')
     .option('--force', 'start over in a non-empty --out (deletes the files train writes there)')
     .option('--workers <n>', 'worker threads (default: min(2, cores); on resume: the run\'s)', positiveInt)
     .option('--checkpoint-every <steps>', 'also write last.ckpt every this many steps', positiveInt, 100)

@@ -352,19 +352,32 @@ describe('train', () => {
       await expect(train({ config: other, dataDir: data, outDir: out, resume: true })).rejects.toThrow(/different run \(learningRate: 0.03 there, 0.01 now\)/);
       await expect(train({ dataDir: data, outDir: out, resume: true, epochs: 9 })).rejects.toThrow(/has 6 epochs, not 9/);
       await expect(train({ dataDir: data, outDir: out, resume: true, workers: 1 })).rejects.toThrow(/uses 2 worker/);
-      await expect(train({ dataDir: data, outDir: out, resume: true, epochs: 5, extend: true })).rejects.toThrow(/--extend needs --epochs above the run's 6/);
+      await expect(train({ dataDir: data, outDir: out, resume: true, epochs: 6, reschedule: true })).rejects.toThrow(/--reschedule needs an --epochs other than the run's 6/);
+      await expect(train({ dataDir: data, outDir: out, resume: true, epochs: 5, reschedule: true })).rejects.toThrow(/at step 42 .*--epochs 5 would end before it/);
     });
   });
 
-  it('--extend lengthens a run on resume and records it', async () => {
+  it('--reschedule lengthens a run on resume and records it', async () => {
     const out = join(root, 'run'); // the 6-epoch run of the learning test
-    const result = await train({ dataDir: data, outDir: out, resume: true, epochs: 8, extend: true });
+    const result = await train({ dataDir: data, outDir: out, resume: true, epochs: 8, reschedule: true });
     expect(result).toMatchObject({ status: 'done', epochsDone: 8 });
     expect(result.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const { meta } = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt');
     expect(meta.extensions).toEqual([{ atStep: 42, fromEpochs: 6, toEpochs: 8 }]);
     expect(meta.config.epochs).toBe(8);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ config: { epochs: 8 }, extensions: meta.extensions });
+  });
+
+  it('--reschedule shortens a run stopped mid-way: the cosine then ends at the new last step', async () => {
+    const out = join(root, 'shortened');
+    const first = await train({ config: parseConfigYaml(SMALL_YAML, 'small.yaml'), dataDir: data, outDir: out, stopAfterStep: 10, checkpointEverySteps: 5 });
+    expect(first.status).toBe('stopped');
+    const result = await train({ dataDir: data, outDir: out, resume: true, epochs: 3, reschedule: true });
+    expect(result).toMatchObject({ status: 'done', epochsDone: 3 });
+    const { meta } = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt');
+    expect(meta.extensions).toEqual([{ atStep: 10, fromEpochs: 6, toEpochs: 3 }]);
+    expect(meta.globalStep).toBe(3 * meta.stepsPerEpoch);
+    expect(result.history[2].lr).toBeLessThan(0.02 * 0.03); // the last step runs at the end of the new cosine (the 6-epoch one: 0.62·lr)
   });
 });
 

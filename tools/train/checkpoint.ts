@@ -73,7 +73,7 @@ export interface CheckpointMeta {
   /** AdamW's step count per parameter name (parameters that never had a gradient are absent). */
   adamSteps: Record<string, number>;
   dataDir: string;
-  /** Runs lengthened on resume (--extend): at which step, from and to how many epochs. */
+  /** Length changes on resume (--reschedule): at which step, from and to how many epochs. */
   extensions?: Array<{ atStep: number; fromEpochs: number; toEpochs: number }>;
   savedAt: string;
 }

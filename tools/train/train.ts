@@ -62,14 +62,15 @@ export const RUN_FILES = {
 export interface TrainOptions {
   /** Required for a new run; on resume optional (the checkpoint's), and if given it must be the same run. */
   config?: TrainConfig;
-  /** Overrides config.epochs for a new run; on resume it must equal the run's (unless `extend`). */
+  /** Overrides config.epochs for a new run; on resume it must equal the run's (unless `reschedule`). */
   epochs?: number;
   /**
    * With resume and a larger `epochs`: lengthen the run. The cosine is recomputed for the new total
    * from the current step on (the lr rises a little), so the run is no longer identical to one
    * started with that many epochs; the checkpoint records the change.
    */
-  extend?: boolean;
+  /** With `resume` and `epochs`: change the run's length (the cosine then ends at the new last step). */
+  reschedule?: boolean;
   dataDir: string;
   outDir: string;
   /** Continue from outDir/last.ckpt (the config must be the same run). */
@@ -202,10 +203,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!existsSync(checkpointPath)) throw new UsageError(`--resume: ${checkpointPath} does not exist; nothing to resume (start a new run without --resume)`);
     resumed = readCheckpointMeta(new Uint8Array(readFileSync(checkpointPath)), checkpointPath);
     const saved = resumed.meta.config;
-    const extendTo = options.extend && options.epochs !== undefined && options.epochs > saved.epochs ? options.epochs : null;
-    if (options.extend && extendTo === null) throw new UsageError(`--extend needs --epochs above the run's ${saved.epochs}`);
-    if (options.epochs !== undefined && options.epochs !== saved.epochs && extendTo === null) {
-      throw new UsageError(`--resume: the run in ${outDir} has ${saved.epochs} epochs, not ${options.epochs} (the cosine schedule depends on it; --extend lengthens a run)`);
+    const { globalStep, stepsPerEpoch } = resumed.meta;
+    const rescheduleTo = options.reschedule && options.epochs !== undefined && options.epochs !== saved.epochs ? options.epochs : null;
+    if (options.reschedule && rescheduleTo === null) throw new UsageError(`--reschedule needs an --epochs other than the run's ${saved.epochs}`);
+    if (rescheduleTo !== null && rescheduleTo * stepsPerEpoch <= globalStep) {
+      throw new UsageError(`--reschedule: the run is at step ${globalStep} (epoch ${Math.floor(globalStep / stepsPerEpoch) + 1}); --epochs ${rescheduleTo} would end before it`);
+    }
+    if (options.epochs !== undefined && options.epochs !== saved.epochs && rescheduleTo === null) {
+      throw new UsageError(`--resume: the run in ${outDir} has ${saved.epochs} epochs, not ${options.epochs} (the cosine schedule depends on it; --reschedule changes a run's length)`);
     }
     if (options.config) {
       const given = { ...options.config, epochs: saved.epochs };
@@ -216,9 +221,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
     config = saved;
-    if (extendTo !== null) {
-      resumed.meta.extensions = [...(resumed.meta.extensions ?? []), { atStep: resumed.meta.globalStep, fromEpochs: saved.epochs, toEpochs: extendTo }];
-      config = { ...saved, epochs: extendTo };
+    if (rescheduleTo !== null) {
+      resumed.meta.extensions = [...(resumed.meta.extensions ?? []), { atStep: globalStep, fromEpochs: saved.epochs, toEpochs: rescheduleTo }];
+      config = { ...saved, epochs: rescheduleTo };
     }
     if (options.workers !== undefined && options.workers !== resumed.meta.workers) {
       throw new UsageError(`--resume: the run uses ${resumed.meta.workers} worker(s); resuming with ${options.workers} would not give the same weights (omit --workers)`);
@@ -226,7 +231,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (options.initStateDict) throw new UsageError('--init-state starts a new run; it cannot be combined with --resume');
   } else {
     if (!options.config) throw new UsageError('a new run needs a config (--config tiny|s|m|l|full|FILE.yaml)');
-    if (options.extend) throw new UsageError('--extend lengthens a run: use it with --resume');
+    if (options.reschedule) throw new UsageError('--reschedule changes the length of a run: use it with --resume');
     config = { ...options.config, epochs: options.epochs ?? options.config.epochs };
     if (existing.length > 0 && !options.force) {
       throw new UsageError(`${outDir} is not empty; pass --resume to continue its run or --force to start over (deletes the files train writes there)`);
@@ -297,7 +302,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       stepsPerEpoch, initStateDict: options.initStateDict ?? null, created: new Date().toISOString(),
     }, null, 2) + '\n');
   } else if (resumed.meta.extensions?.length && existsSync(join(outDir, RUN_FILES.config))) {
-    // Lengthened: the run description follows (its config and the extensions).
+    // Rescheduled: the run description follows (its config and the length changes).
     const description = JSON.parse(readFileSync(join(outDir, RUN_FILES.config), 'utf8')) as Record<string, unknown>;
     writeFileAtomic(join(outDir, RUN_FILES.config), JSON.stringify({ ...description, config, extensions: resumed.meta.extensions }, null, 2) + '\n');
   }
