@@ -286,9 +286,10 @@ describe('train', () => {
     expect(events.filter((e) => e === 'epoch')).toHaveLength(6);
     expect(readdirSync(out).sort()).toEqual([
       'best-val-acc.safetensors', 'best-val-acc.state_dict.npz', 'best-val-loss.safetensors', 'best-val-loss.state_dict.npz',
-      'config.json', 'history.csv', 'history.json', 'last.ckpt', 'test.json',
+      'config.json', 'history.csv', 'history.json', 'history.svg', 'last.ckpt', 'test.json',
     ]);
     expect(readFileSync(join(out, 'history.csv'), 'utf8').split('\n')[0]).toBe('epoch,train_loss,train_acc,valid_loss,valid_acc,learning_rate,seconds,clips_per_second');
+    expect(readFileSync(join(out, 'history.svg'), 'utf8')).toMatch(new RegExp(`^<svg [^]*>best 100\\.00 % \\(epoch ${result.best.valAccEpoch}\\)</text>[^]*</svg>\n$`));
     // The exported model carries the input standardisation and classifies the test clips itself.
     const model = parseModel(new Uint8Array(readFileSync(join(out, 'best-val-acc.safetensors'))), 'best');
     expect(model.labels).toEqual(WORDS);

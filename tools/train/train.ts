@@ -18,6 +18,7 @@
  *   last.ckpt                   checkpoint.ts; every `checkpointEverySteps` steps and every epoch
  *   best-val-loss.safetensors   and best-val-acc.safetensors (+ .state_dict.npz for PyTorch)
  *   history.csv, history.json   one row per epoch (the authors' train_history.csv columns)
+ *   history.svg                 the same as learning curves (history-svg.ts)
  *   test.json                   test loss/accuracy of both best models (when the corpus has a test split)
  *
  * Randomness: shuffling Rng.derive(seed, 'shuffle', epoch); augmentation (seed, 'augment', epoch,
@@ -43,6 +44,7 @@ import {
   type Best, type CheckpointMeta, type EpochRecord, type RunningSums,
 } from './checkpoint.js';
 import { modelConfigOf, sameRun, type TrainConfig } from './config.js';
+import { historySvg, historyTitle } from './history-svg.js';
 import { SedgeModel } from './model.js';
 import { AdamW, sedgeParamGroups } from './optim.js';
 import { sharedSplit, TrainerPool, type SharedSplit } from './parallel.js';
@@ -56,6 +58,7 @@ export const RUN_FILES = {
   bestAcc: 'best-val-acc',
   historyCsv: 'history.csv',
   historyJson: 'history.json',
+  historySvg: 'history.svg',
   test: 'test.json',
 } as const;
 
@@ -177,7 +180,7 @@ const accuracyOf = (predictions: Int32Array, labels: Int32Array): number => {
 };
 
 function ownFiles(outDir: string): string[] {
-  const names = new Set<string>([RUN_FILES.config, RUN_FILES.checkpoint, RUN_FILES.historyCsv, RUN_FILES.historyJson, RUN_FILES.test]);
+  const names = new Set<string>([RUN_FILES.config, RUN_FILES.checkpoint, RUN_FILES.historyCsv, RUN_FILES.historyJson, RUN_FILES.historySvg, RUN_FILES.test]);
   for (const b of [RUN_FILES.bestLoss, RUN_FILES.bestAcc]) { names.add(`${b}.safetensors`); names.add(`${b}.state_dict.npz`); }
   return readdirSync(outDir).filter((f) => names.has(f) || /^\..*\.tmp-\d+$/.test(f));
 }
@@ -274,6 +277,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
   const maxLrs = [config.learningRate, 4 * config.learningRate];
+  const plotTitle = historyTitle(config, master.parameters().reduce((n, p) => n + p.tensor.size, 0));
   const optimizer = new AdamW(sedgeParamGroups(master.parameters(), config.learningRate, config.weightDecay));
   if (resumed) restoreCheckpoint(master, optimizer, resumed.meta, resumed.arrays, checkpointPath);
 
@@ -405,6 +409,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       history.push(record);
       writeFileAtomic(join(outDir, RUN_FILES.historyCsv), historyCsv(history));
       writeFileAtomic(join(outDir, RUN_FILES.historyJson), JSON.stringify(history, null, 1) + '\n');
+      writeFileAtomic(join(outDir, RUN_FILES.historySvg), historySvg(history, plotTitle));
       emit({ type: 'epoch', record, best: { ...best } });
       epoch++;
       stepInEpoch = 0;
