@@ -1,0 +1,191 @@
+/**
+ * Ships a finished training run as a sedge model with its card, every number measured here:
+ *
+ *   npx tsx tools/train/model-card.ts --run RUN --data CORPUS --other OTHER --out models/sedge-tiny [--force]
+ *
+ * RUN is a `sedge train` folder (config.json, history.json, best-val-acc.safetensors); CORPUS the
+ * `sedge dataset synth` folder it trained on (its voice-disjoint test split is scored); OTHER a
+ * test-only folder from `sedge dataset other-synth` (synthesizers never used for training). It copies
+ * the best-val-acc export to OUT.safetensors, runs `sedge eval` at [1,1,1] and [1,9,54] on both sets
+ * and `sedge sweep` over the published Cpp-NN lists, classifies examples/*.wav, and writes OUT.md
+ * (the card), OUT.card.json (its numbers) and the plots OUT.{history,sweep,confusion}.svg. The eval
+ * outputs are kept in OUT.eval/ (gitignored) so a single number can be traced to its clips.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../src/errors.js';
+import { modelInfo } from '../../src/node/commands/info.js';
+import { classifyFiles } from '../../src/node/commands/classify.js';
+import { evalCommand, sweepCommand } from '../../src/node/eval-command.js';
+import { loadModel } from '../../src/node/load-model.js';
+import { packageRoot } from '../../src/node/package-root.js';
+import type { EvalReport } from '../eval/evaluate.js';
+import type { SweepFile } from '../eval/sweep.js';
+import { CPP_NN_README } from '../../src/model/shapes.js';
+import type { EpochRecord } from './checkpoint.js';
+import { historySvg, historyTitle } from './history-svg.js';
+
+const { values: args } = parseArgs({
+  options: {
+    run: { type: 'string' }, data: { type: 'string' }, other: { type: 'string' }, out: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  },
+});
+for (const key of ['run', 'data', 'other', 'out'] as const) if (!args[key]) throw new UsageError(`give --${key}`);
+const run = resolve(args.run!), out = resolve(args.out!);
+const source = join(run, 'best-val-acc.safetensors');
+if (!existsSync(source)) throw new UsageError(`${source} does not exist: is ${run} a sedge train folder with at least one epoch?`);
+const files = {
+  model: `${out}.safetensors`, card: `${out}.md`, json: `${out}.card.json`,
+  history: `${out}.history.svg`, sweep: `${out}.sweep.svg`, confusion: `${out}.confusion.svg`, confusionOther: `${out}.confusion-other.svg`,
+};
+for (const path of Object.values(files)) if (existsSync(path) && !args.force) throw new UsageError(`${path} exists; pass --force to replace it`);
+const work = `${out}.eval`;
+mkdirSync(work, { recursive: true });
+
+const description = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+const history: EpochRecord[] = JSON.parse(readFileSync(join(run, 'history.json'), 'utf8'));
+const corpus = JSON.parse(readFileSync(join(args.data!, 'corpus.json'), 'utf8'));
+const otherCorpus = JSON.parse(readFileSync(join(args.other!, 'corpus.json'), 'utf8'));
+
+mkdirSync(dirname(out), { recursive: true });
+copyFileSync(source, files.model);
+const model = await loadModel(files.model);
+const info = modelInfo(model);
+const quiet = () => {};
+
+// ── accuracy: voice-disjoint test split and other synthesizers, full rate and downsampled ──
+const evaluate = async (name: string, data: string, stepScales: number[]): Promise<EvalReport> => {
+  const dir = join(work, name);
+  return evalCommand(files.model, { data, split: 'test', stepScales, out: dir, force: true, progress: false, json: true }, quiet) as Promise<EvalReport>;
+};
+const evals = {
+  test: await evaluate('test-1-1-1', args.data!, [1, 1, 1]),
+  test954: await evaluate('test-1-9-54', args.data!, [1, 9, 54]),
+  other: await evaluate('other-1-1-1', args.other!, [1, 1, 1]),
+  other954: await evaluate('other-1-9-54', args.other!, [1, 9, 54]),
+};
+copyFileSync(join(work, 'test-1-1-1', 'confusion.svg'), files.confusion);
+copyFileSync(join(work, 'other-1-1-1', 'confusion.svg'), files.confusionOther);
+
+// Other synthesizers, per engine (flite / festival / pico: the prefix of the clip's voice name).
+const perSynth = (report: EvalReport) => {
+  const wrong = new Map<string, number>();
+  for (const m of report.misclassified) {
+    const synth = basename(m.path).split('.')[0];
+    wrong.set(synth, (wrong.get(synth) ?? 0) + 1);
+  }
+  const total = new Map<string, number>();
+  for (const word of readdirSync(args.other!, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const f of readdirSync(join(args.other!, word.name))) total.set(f.split('.')[0], (total.get(f.split('.')[0]) ?? 0) + 1);
+  }
+  return Object.fromEntries([...total].map(([synth, n]) => [synth, { clips: n, accuracy: 1 - (wrong.get(synth) ?? 0) / n }]));
+};
+
+// ── the step-scale sweep over the Cpp-NN README lists of this shape ──
+const lists = CPP_NN_README.filter((r) => r.shape === 'tiny').map((r) => r.stepScales);
+const unique = [...new Map(lists.map((l) => [l.join(','), l])).values()];
+const sweep = await sweepCommand(files.model, { data: args.data!, split: 'test', lists: unique, out: join(work, 'sweep'), force: true, progress: false, json: true }, quiet) as SweepFile;
+copyFileSync(join(work, 'sweep', 'pareto.svg'), files.sweep);
+writeFileSync(files.history, historySvg(history, historyTitle({ ...description.config, source: 'models/sedge-tiny.yaml' })));
+
+// ── the example clips ──
+const exampleDir = join(packageRoot(), 'examples');
+const exampleFiles = readdirSync(exampleDir).filter((f) => f.endsWith('.wav')).sort().map((f) => join(exampleDir, f));
+const examples = (await classifyFiles(model, exampleFiles)).map((r) => ({
+  file: relative(packageRoot(), r.file), truth: basename(r.file).split('.')[0], label: r.label, probability: r.probability,
+}));
+
+// ── the card ──
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
+const trainClips = history.length * description.counts.train;
+const best = history.reduce((a, h) => (h.valAcc >= a.valAcc ? h : a));
+const summary = {
+  model: relative(packageRoot(), files.model), parameters: info.params, mflopsPerSecond: info.flopsPerSecond / 1e6,
+  bestEpoch: best.epoch, epochs: history.length, plannedEpochs: description.config.epochs, lengthChanges: description.extensions ?? [],
+  validationAccuracy: best.valAcc,
+  test: { clips: evals.test.clips, accuracy: evals.test.accuracy, accuracy_1_9_54: evals.test954.accuracy },
+  otherSynthesizers: { clips: evals.other.clips, accuracy: evals.other.accuracy, accuracy_1_9_54: evals.other954.accuracy, perSynthesizer: perSynth(evals.other) },
+  sweep: sweep.results.map((r) => ({ stepScales: r.stepScales, mflopsPerSecond: r.mflopsPerSecond, accuracy: r.accuracy })),
+  training: { wallSeconds: trainSeconds, clipsPerSecond: trainClips / trainSeconds, workers: description.workers, batchSize: description.config.batchSize },
+  examples,
+};
+writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');
+
+const c = description.config;
+const rel = (p: string) => relative(dirname(out), p);
+const card = `# ${basename(out)}: S-Edge Tiny trained by sedge
+
+The default model of \`sedge classify\` and \`sedge spot\`: S-Edge Tiny (3 layers, P ${JSON.stringify(c.model.stateSizes)},
+H ${JSON.stringify(c.model.outputSizes)}, ${info.params.toLocaleString('en')} parameters after BatchNorm folding,
+${(info.flopsPerSecond / 1e6).toFixed(1)} MFLOP per second of audio at [1,1,1]), 35 Speech Commands words, raw 16 kHz audio.
+Trained from scratch with \`sedge train\` on a synthetic corpus, because Speech Commands itself cannot be downloaded
+where sedge was built. **Read the accuracy below as accuracy on synthetic speech.** It has not been measured on
+human recordings.
+
+## Accuracy
+
+| set | clips | [1,1,1] (${evals.test.mflopsPerSecond.toFixed(1)} MFLOP/s) | [1,9,54] (${evals.test954.mflopsPerSecond.toFixed(1)} MFLOP/s) |
+|---|---|---|---|
+| validation (voice-disjoint, picked the checkpoint) | ${description.counts.validation} | ${pct(best.valAcc)} | |
+| **test** (voice-disjoint: held-out accent, variant families, MBROLA voices) | ${evals.test.clips} | **${pct(evals.test.accuracy)}** | ${pct(evals.test954.accuracy)} |
+| **other synthesizers** (flite, festival, SVOX Pico: never in training) | ${evals.other.clips} | **${pct(evals.other.accuracy)}** | ${pct(evals.other954.accuracy)} |
+
+Per synthesizer at [1,1,1]: ${Object.entries(summary.otherSynthesizers.perSynthesizer).map(([s, v]) => `${s} ${pct(v.accuracy)} (${v.clips} clips)`).join(', ')}.
+For orientation, not comparison: the authors' Tiny-RZOH on real Speech Commands reaches 89.4 % at [1,1,1] and 88.0 % at [1,9,54]
+(Cpp-NN README).
+
+The step-scale sweep on the test split (the published Tiny lists; \`${basename(files.sweep)}\`):
+
+| step scales | MFLOP/s | test accuracy |
+|---|---|---|
+${sweep.results.map((r) => `| [${r.stepScales.join(',')}] | ${r.mflopsPerSecond.toFixed(2)} | ${pct(r.accuracy)} |`).join('\n')}
+
+![accuracy vs compute](${rel(files.sweep)})
+
+Confusion matrices: [test split](${rel(files.confusion)}), [other synthesizers](${rel(files.confusionOther)}).
+
+The example clips (\`npx sedge classify examples/*.wav\`): ${examples.filter((e) => e.label === e.truth).length} of ${examples.length} right
+(${examples.map((e) => `${e.truth} → ${e.label}`).join(', ')}).
+
+## Data
+
+\`sedge dataset synth --seed ${corpus.seed}\` (generator v${corpus.generatorVersion}, espeak-ng ${corpus.espeakNg}): ${corpus.perWord} clips per word,
+${description.counts.train} training / ${description.counts.validation} validation / ${description.counts.test} test clips, espeak-ng accents × variants and
+MBROLA voices (${corpus.options.mbrolaShare * 100} % of clips), with speed, pitch, vocal-tract length, EQ, band limits, reverberation, level and noise at
+0–40 dB SNR drawn per clip (tools/data/README.md). Validation and test share no voice family with training:
+validation holds out ${corpus.heldOut.validation.accents.join(', ')}, ${corpus.heldOut.validation.variantFamilies.length} variant families and ${corpus.heldOut.validation.mbrola.join(', ')};
+test holds out ${corpus.heldOut.test.accents.join(', ')}, ${corpus.heldOut.test.variantFamilies.length} variant families and ${corpus.heldOut.test.mbrola.join(', ')}.
+Other synthesizers: \`sedge dataset other-synth\` (${otherCorpus.voices.length} voices × 35 words × speeds ${otherCorpus.stretches.join('/')}).
+Input standardisation (training split): mean ${model.inputMean}, std ${model.inputStd}, stored in the model.
+
+## Recipe
+
+The authors' recipe (spec §5.7): AdamW, lr ${c.learningRate} (SSM group) / ${4 * c.learningRate} (rest, weight decay ${c.weightDecay}),
+batch ${c.batchSize}, ${c.warmupSteps}-step warm-up then cosine per step, cross-entropy + 0.1 × decoder orthogonality, ${c.model.init} init,
+BatchNorm (folded at export), trainable skip, RZOH ${JSON.stringify(c.rzoh)}, "${c.augments}" augmentation + background noise
+(p = ${c.backgroundNoise}), seed ${c.seed}. Checkpoint: best validation accuracy (epoch ${best.epoch} of ${history.length}).
+${summary.lengthChanges.length ? `Run length changed on resume (\`--reschedule\`): ${summary.lengthChanges.map((e: { atStep: number; fromEpochs: number; toEpochs: number }) => `at step ${e.atStep} from ${e.fromEpochs} to ${e.toEpochs} epochs`).join('; ')}; the cosine follows the latest length.` : ''}
+
+Training: ${history.length} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine
+(${description.workers} worker threads), ${(trainClips / trainSeconds).toFixed(1)} clips/s on average
+(per epoch ${Math.min(...history.map((h) => h.clipsPerSecond)).toFixed(1)}–${Math.max(...history.map((h) => h.clipsPerSecond)).toFixed(1)}).
+
+![learning curves](${rel(files.history)})
+
+## Reproduce
+
+\`\`\`sh
+bash tools/data/install-voices.sh                      # espeak-ng + MBROLA voices (Debian)
+npx sedge dataset synth --out data/synth --seed ${corpus.seed}
+bash tools/data/install-voices.sh --other-synths        # flite, festival, SVOX Pico
+npx sedge dataset other-synth --out data/other-synth
+npx sedge train --config models/sedge-tiny.yaml --data data/synth --out runs/tiny-v1
+npx tsx tools/train/model-card.ts --run runs/tiny-v1 --data data/synth --other data/other-synth --out models/sedge-tiny
+\`\`\`
+`;
+writeFileSync(files.card, card);
+console.log(`wrote ${Object.values(files).map((p) => relative(process.cwd(), p)).join(', ')}`);
+console.log(JSON.stringify({ test: summary.test, other: summary.otherSynthesizers, examples: `${examples.filter((e) => e.label === e.truth).length}/${examples.length}` }, null, 1));
