@@ -11,6 +11,7 @@ import { encodeSafetensors } from '../model/safetensors.js';
 import { runBench } from './commands/bench.js';
 import { formatInfo, modelInfo } from './commands/info.js';
 import { classifyFiles, formatClassified } from './commands/classify.js';
+import { finiteNumber, formatSpotted, nonNegativeNumber, probability, spotFiles, wordThresholds, type SpotCommandOptions } from './commands/spot.js';
 import { computeLogits } from './commands/logits.js';
 import { defaultModelPath } from './package-root.js';
 import { registerDataset } from './dataset-command.js';
@@ -46,6 +47,25 @@ program.command('classify')
   .action(async (files: string[], opts: { model?: string; stepScales?: number[]; json?: boolean }) => {
     const results = await classifyFiles(await modelAt(opts.model ?? defaultModelPath(), opts.stepScales), files);
     print(results, !!opts.json, () => results.map(formatClassified).join('\n'));
+  });
+
+program.command('spot')
+  .description('the keywords in longer recordings, with time stamps: a 1-s window every hop, each scored as a clip')
+  .argument('<files...>', '.wav files (any rate; mixed to mono and resampled)')
+  .option('--model <path>', 'model_dict.npy or .safetensors (default: the shipped models/sedge-tiny.safetensors)')
+  .option('--hop <ms>', 'time between window starts', nonNegativeNumber, 250)
+  .option('--threshold <p>', 'minimum probability of the top word', probability, 0.7)
+  .option('--word-thresholds <list>', 'per-word thresholds, e.g. yes=0.9,stop=0.8', wordThresholds)
+  .option('--smooth <n>', 'average the probabilities of the last n windows', positiveInt, 2)
+  .option('--suppress <ms>', 'after a detection, report nothing for this long', nonNegativeNumber, 1000)
+  .option('--min-dbfs <db>', 'windows quieter than this RMS level are never detections', finiteNumber, -50)
+  .option('--tail', 'also score the last, incomplete windows of each file, zero-padded')
+  .option('--step-scales <list>', STEP_SCALES_HELP, numberList)
+  .option('--json', 'print JSON')
+  .action(async (files: string[], opts: { model?: string; hop: number; threshold: number; wordThresholds?: Record<string, number>; smooth: number; suppress: number; minDbfs: number; tail?: boolean; stepScales?: number[]; json?: boolean }) => {
+    const options: SpotCommandOptions = { hopMs: opts.hop, threshold: opts.threshold, thresholds: opts.wordThresholds, smooth: opts.smooth, suppressMs: opts.suppress, minDbfs: opts.minDbfs, tail: opts.tail };
+    const results = await spotFiles(await modelAt(opts.model ?? defaultModelPath(), opts.stepScales), files, options, (line) => console.error(`sedge: ${line}`));
+    print(results, !!opts.json, () => results.map(formatSpotted).join('\n'));
   });
 
 program.command('info')

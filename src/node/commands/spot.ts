@@ -1,0 +1,111 @@
+/**
+ * `sedge spot`: the keywords in longer recordings, with time stamps (src/engine/spotter.ts). Times
+ * on the command line are in milliseconds and levels in dBFS; the Spotter takes samples and RMS.
+ */
+import { InvalidArgumentError } from 'commander';
+import { resample } from '../../audio/resample.js';
+import { decodeWav } from '../../audio/wav.js';
+import { Network } from '../../engine/index.js';
+import { DEFAULT_SPOTTER, Spotter, dbfsToRms, type Detection } from '../../engine/spotter.js';
+import { InputError, UsageError } from '../../errors.js';
+import type { Model } from '../../model/model.js';
+import { readInputFile } from '../read-clips.js';
+
+export interface SpotCommandOptions {
+  hopMs?: number;
+  threshold?: number;
+  /** Per-word thresholds, e.g. { yes: 0.9 }. */
+  thresholds?: Record<string, number>;
+  smooth?: number;
+  suppressMs?: number;
+  minDbfs?: number;
+  /** Also score the windows still open at the end of each file, completed with zeros. */
+  tail?: boolean;
+}
+
+export interface SpottedFile {
+  file: string;
+  seconds: number;
+  detections: Detection[];
+}
+
+/** Spots each file in turn with one Spotter (reset between files). `note` gets remarks for stderr. */
+export async function spotFiles(model: Model, files: string[], options: SpotCommandOptions = {}, note: (line: string) => void = () => {}): Promise<SpottedFile[]> {
+  const rate = model.sampleRateHz, window = model.clipSamples;
+  const samplesOf = (ms: number) => Math.round((ms * rate) / 1000);
+  const { hopMs = 1000 * DEFAULT_SPOTTER.hopSeconds, suppressMs = 1000 * DEFAULT_SPOTTER.suppressSeconds, minDbfs = DEFAULT_SPOTTER.minDbfs } = options;
+  const hopSamples = samplesOf(hopMs);
+  if (!(hopSamples >= 1 && hopSamples <= window)) {
+    throw new UsageError(`--hop must be from ${1000 / rate} ms to the window, ${(1000 * window) / rate} ms (1 to ${window} samples at ${rate} Hz), got ${hopMs} ms`);
+  }
+  for (const word of Object.keys(options.thresholds ?? {})) {
+    if (!model.labels.includes(word)) throw new UsageError(`--word-thresholds: '${word}' is not a word of this model; expected one of ${model.labels.join(', ')}`);
+  }
+  const audio = files.map((file) => readAudio(file, rate)); // every file is checked before any work
+  const net = await Network.create(model);
+  try {
+    const spotter = new Spotter(net, {
+      hopSamples,
+      threshold: options.threshold,
+      thresholds: options.thresholds,
+      smoothWindows: options.smooth,
+      suppressSamples: samplesOf(suppressMs),
+      minRms: dbfsToRms(minDbfs),
+    });
+    return files.map((file, i) => {
+      const samples = audio[i];
+      if (samples.length < window && !options.tail) {
+        note(`${file}: ${(samples.length / rate).toFixed(2)} s, shorter than one window (${window / rate} s): nothing scored; --tail scores it zero-padded`);
+      }
+      const detections = [...spotter.push(samples), ...spotter.flush({ partial: !!options.tail })];
+      return { file, seconds: samples.length / rate, detections };
+    });
+  } finally {
+    net.dispose();
+  }
+}
+
+/** A .wav file (any PCM/float format and rate), mixed to mono and resampled to `rateHz`. */
+export function readAudio(path: string, rateHz: number): Float32Array {
+  if (!path.toLowerCase().endsWith('.wav')) throw new InputError(`${path}: expected a .wav file`);
+  const audio = decodeWav(readInputFile(path), path);
+  return resample(audio.samples, audio.sampleRateHz, rateHz);
+}
+
+const percent = (p: number) => `${(100 * p).toFixed(1)} %`;
+
+export const formatSpotted = (r: SpottedFile): string =>
+  r.detections.length === 0
+    ? `${r.file}: no keywords (${r.seconds.toFixed(2)} s)`
+    : r.detections.map((d) => `${r.file}  ${d.startSeconds.toFixed(3)}–${d.endSeconds.toFixed(3)} s  ${d.label} ${percent(d.probability)}  ` +
+      `(${d.top.slice(1).map((t) => `${t.label} ${percent(t.probability)}`).join(', ')})`).join('\n');
+
+// Option parsers for the CLI.
+export function probability(value: string): number {
+  const p = Number(value);
+  if (value.trim() === '' || !(p >= 0 && p <= 1)) throw new InvalidArgumentError(`expected a probability in [0, 1], got '${value}'`);
+  return p;
+}
+
+export function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = finiteNumber(value);
+  if (n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
+  return n;
+}
+
+/** "yes=0.9,stop=0.8" → { yes: 0.9, stop: 0.8 } (the words are checked against the model later). */
+export function wordThresholds(value: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [word, p, ...rest] = item.split('=');
+    if (!word || p === undefined || rest.length) throw new InvalidArgumentError(`expected WORD=P pairs separated by commas, got '${item}'`);
+    out[word.trim()] = probability(p);
+  }
+  return out;
+}
