@@ -4,7 +4,8 @@
  *
  *   1. energy gate: a window whose raw RMS is below minRms is never a detection. The model has no
  *      silence or unknown class (35 words only), so without the gate silence would be named a word;
- *   2. smoothing: the mean of the posteriors of the last `smoothWindows` windows (default 2);
+ *   2. smoothing: the mean of the posteriors of the last `smoothWindows` windows, quiet ones
+ *      included (default 2);
  *   3. threshold: the top word of that mean is reported if its probability ≥ its threshold;
  *   4. suppression: after a detection, no word is reported for windows ending less than
  *      `suppressSamples` after the detected window's end.
@@ -88,6 +89,10 @@ export class Spotter {
   private history: Float64Array[] = [];
   private lastDetectionEnd = -Infinity;
 
+  /**
+   * Allocates ceil(window/hop) streams in the network's wasm memory, which is never freed while the
+   * Network lives: for a new recording, reset() this Spotter rather than making another.
+   */
   constructor(network: Network, options: SpotterOptions = {}) {
     const { labels, sampleRateHz, clipSamples } = network.model;
     const {
