@@ -6,12 +6,20 @@
  *      silence or unknown class (35 words only), so without the gate silence would be named a word;
  *   2. smoothing: the mean of the posteriors of the last `smoothWindows` windows, quiet ones
  *      included (default 2);
- *   3. threshold: the top word of that mean is reported if its probability ≥ its threshold;
- *   4. suppression: after a detection, no word is reported for windows ending less than
- *      `suppressSamples` after the detected window's end.
+ *   3. threshold: a window is a candidate if the top word of that mean has probability ≥ its
+ *      threshold;
+ *   4. peak picking: the first candidate opens a decision period of `peakSamples`; of the
+ *      candidates among the windows ending within it, the most probable is reported (the earliest
+ *      on a tie), once the last window of the period has closed. A window holding only part of a
+ *      word can cross the threshold first, with a lower probability (or another word) than the
+ *      window centred on the word a hop or two later;
+ *   5. suppression: after a detection, no window ending less than `suppressSamples` after the
+ *      reported window's end is a candidate.
  *
- * The same policy as TF.js speech-commands' listen() (probabilityThreshold, suppressionTimeMillis,
- * overlapFactor = 1 − hop/window), but computed incrementally and with sample-exact time stamps.
+ * With peakSamples = 0 this is the policy of TF.js speech-commands' listen() (probabilityThreshold,
+ * suppressionTimeMillis, overlapFactor = 1 − hop/window), computed incrementally and with
+ * sample-exact time stamps. The decisions depend only on the window scores, so they are the same
+ * whatever the chunking of the audio.
  */
 import { UsageError } from '../errors.js';
 import type { Network } from './network.js';
@@ -30,7 +38,17 @@ export interface SpotterOptions {
    * alarms than 1 (README), at the cost of one hop of latency. 1 turns smoothing off.
    */
   smoothWindows?: number;
-  /** Refractory time after a detection, in samples, for every word. Default: 1 s. */
+  /**
+   * Decision period, in samples: when a window crosses the threshold, the windows ending at most
+   * peakSamples after it are awaited too, and the most probable of those over the threshold is
+   * reported. This adds latency: a detection is reported floor(peakSamples/hop) hops after the
+   * first window crossed (one hop, 250 ms, by default), or by flush() if the audio ends first.
+   * 0 reports the first window over the threshold as soon as it closes. Default: 250 ms (README:
+   * on long streams of test clips, as many words as 0 at the default threshold and far fewer
+   * detections outside words at lower ones; longer periods found no more words).
+   */
+  peakSamples?: number;
+  /** Refractory time after a detection, counted from the reported window's end, in samples, for every word. Default: 1 s. */
   suppressSamples?: number;
   /** Windows quieter than this RMS (raw samples, full scale 1) are never detections. Default −50 dBFS. */
   minRms?: number;
@@ -43,6 +61,9 @@ export interface WindowDecision {
   readonly probabilities: Float64Array;
   readonly gated: boolean;
   readonly suppressed: boolean;
+  /** Not gated, not suppressed and over the threshold: this window opened or joined a decision period. */
+  readonly candidate: boolean;
+  /** The detection reported as this window closed: the best window of a period that ended here (maybe an earlier window). */
   readonly detection: Detection | null;
 }
 
@@ -67,6 +88,7 @@ export const DEFAULT_SPOTTER = Object.freeze({
   hopSeconds: 0.25,
   threshold: 0.7,
   smoothWindows: 2,
+  peakSeconds: 0.25,
   suppressSeconds: 1,
   minDbfs: -50,
 });
@@ -78,6 +100,7 @@ export class Spotter {
   readonly hopSamples: number;
   readonly threshold: number;
   readonly smoothWindows: number;
+  readonly peakSamples: number;
   readonly suppressSamples: number;
   readonly minRms: number;
   private readonly windows: SlidingWindows;
@@ -88,6 +111,8 @@ export class Spotter {
   /** Posteriors of the last smoothWindows windows, oldest first. */
   private history: Float64Array[] = [];
   private lastDetectionEnd = -Infinity;
+  /** The open decision period: the end of the window that opened it and its best window so far. */
+  private pending: { openedAt: number; best: Detection } | null = null;
 
   /**
    * Allocates ceil(window/hop) streams in the network's wasm memory, which is never freed while the
@@ -100,11 +125,13 @@ export class Spotter {
       threshold = DEFAULT_SPOTTER.threshold,
       thresholds = {},
       smoothWindows = DEFAULT_SPOTTER.smoothWindows,
+      peakSamples = Math.round(DEFAULT_SPOTTER.peakSeconds * sampleRateHz),
       suppressSamples = Math.round(DEFAULT_SPOTTER.suppressSeconds * sampleRateHz),
       minRms = dbfsToRms(DEFAULT_SPOTTER.minDbfs),
     } = options;
     checkProbability('threshold', threshold);
     if (!Number.isInteger(smoothWindows) || smoothWindows < 1) throw new UsageError(`smoothWindows must be a positive integer, got ${smoothWindows}`);
+    if (!Number.isInteger(peakSamples) || peakSamples < 0) throw new UsageError(`peakSamples must be a non-negative integer, got ${peakSamples}`);
     if (!Number.isInteger(suppressSamples) || suppressSamples < 0) throw new UsageError(`suppressSamples must be a non-negative integer, got ${suppressSamples}`);
     if (!(Number.isFinite(minRms) && minRms >= 0)) throw new UsageError(`minRms must be a finite RMS ≥ 0 (full scale 1; −50 dBFS is ${dbfsToRms(-50).toPrecision(3)}), got ${minRms}`);
     if (!Number.isInteger(hopSamples) || hopSamples < 1 || hopSamples > clipSamples) {
@@ -121,6 +148,7 @@ export class Spotter {
     this.hopSamples = hopSamples;
     this.threshold = threshold;
     this.smoothWindows = smoothWindows;
+    this.peakSamples = peakSamples;
     this.suppressSamples = suppressSamples;
     this.minRms = minRms;
     this.labels = labels;
@@ -136,19 +164,22 @@ export class Spotter {
   /**
    * Ends the audio. By default the last, incomplete windows are dropped; with `partial: true` they
    * are completed with zeros and scored (as `net.classify` zero-pads a short clip), so that audio
-   * shorter than a window, or a word in its last hop, can still be reported. Then resets.
+   * shorter than a window, or a word in its last hop, can still be reported. A decision period still
+   * open is then closed early and its best window reported. Then resets.
    */
   flush(options: { partial?: boolean } = {}): Detection[] {
     const detections = this.decideAll(this.windows.flush(options));
+    if (this.pending) detections.push(this.report());
     this.reset();
     return detections;
   }
 
-  /** Back to sample 0: no open windows, no smoothing history, no suppression. */
+  /** Back to sample 0: no open windows, no smoothing history, no pending decision, no suppression. */
   reset(): void {
     this.windows.reset();
     this.history = [];
     this.lastDetectionEnd = -Infinity;
+    this.pending = null;
   }
 
   /** Samples pushed since the start or the last reset. */
@@ -174,13 +205,22 @@ export class Spotter {
 
     const gated = score.rms < this.minRms;
     const suppressed = score.endSample - this.lastDetectionEnd < this.suppressSamples;
-    let detection: Detection | null = null;
-    if (!gated && !suppressed && probabilities[best] >= this.thresholdOf[best]) {
-      detection = this.detection(score, probabilities, best);
-      this.lastDetectionEnd = score.endSample;
+    const candidate = !gated && !suppressed && probabilities[best] >= this.thresholdOf[best];
+    if (candidate) {
+      if (!this.pending) this.pending = { openedAt: score.endSample, best: this.detection(score, probabilities, best) };
+      else if (probabilities[best] > this.pending.best.probability) this.pending.best = this.detection(score, probabilities, best);
     }
-    this.onWindow?.(score, { probabilities, gated, suppressed, detection });
+    // Windows end a hop apart, so the period is over once no window ending a hop later belongs to it.
+    const detection = this.pending && score.endSample + this.hopSamples - this.pending.openedAt > this.peakSamples ? this.report() : null;
+    this.onWindow?.(score, { probabilities, gated, suppressed, candidate, detection });
     return detection;
+  }
+
+  private report(): Detection {
+    const { best } = this.pending!;
+    this.pending = null;
+    this.lastDetectionEnd = best.endSample;
+    return best;
   }
 
   private detection(score: WindowScore, probabilities: Float64Array, best: number): Detection {

@@ -90,8 +90,12 @@ describe('detections', () => {
   it('each word once, with its label, in a window holding the whole word', async () => {
     const detections = await spot(noisy);
     // Smoothing over 2 windows: the first window holding the whole burst (p ≈ 0.91) averages with
-    // one holding half of it (p ≈ 0.31); the next one fires.
-    expect(summary(detections)).toEqual(['yes@0.75-1.75', 'no@2.25-3.25', 'up@3.75-4.75']);
+    // one holding half of it (p ≈ 0.31); the next one crosses the threshold and opens a decision
+    // period of 250 ms. The window after it, which starts with the burst, wins: like the one before
+    // it, it holds the burst's ring-down, which the window ending with the burst does not.
+    expect(summary(detections)).toEqual(['yes@1-2', 'no@2.5-3.5', 'up@4-5']);
+    // Without the decision period, the first window over the threshold is reported.
+    expect(summary(await spot(noisy, { peakSamples: 0 }))).toEqual(['yes@0.75-1.75', 'no@2.25-3.25', 'up@3.75-4.75']);
     for (const d of detections) {
       expect(d.probability).toBeGreaterThan(0.85);
       expect(d.top.map((t) => t.label)[0]).toBe(d.label);
@@ -105,29 +109,29 @@ describe('detections', () => {
     for (const chunk of [1, 7, 1000]) expect(await spot(noisy, {}, chunk)).toEqual(whole);
   });
 
-  it('without smoothing, the first window over the threshold fires (one hop earlier here)', async () => {
-    expect(summary(await spot(noisy, { smoothWindows: 1 }))).toEqual(['yes@0.5-1.5', 'no@2-3', 'up@3.5-4.5']);
+  it('without smoothing or decision period, the first window over the threshold fires (one hop earlier here)', async () => {
+    expect(summary(await spot(noisy, { smoothWindows: 1, peakSamples: 0 }))).toEqual(['yes@0.5-1.5', 'no@2-3', 'up@3.5-4.5']);
   });
 
   it('per-word thresholds: a word at threshold 1 is never reported, another at 0.2 fires on half a burst', async () => {
-    const detections = await spot(noisy, { thresholds: { no: 1, up: 0.2 }, smoothWindows: 1, suppressSamples: 24000 });
+    const detections = await spot(noisy, { thresholds: { no: 1, up: 0.2 }, smoothWindows: 1, peakSamples: 0, suppressSamples: 24000 });
     expect(summary(detections)).toEqual(['yes@0.5-1.5', 'up@3.25-4.25']);
   });
 
-  it('suppression: within suppressSamples of a detection no word is reported, after it any is', async () => {
+  it('suppression (first-window policy, peakSamples 0): within suppressSamples of a detection no word is reported, after it any is', async () => {
     const close = concat(0.5, burst('yes'), 0.25, burst('no'), 1.5);
     const all: Detection[] = [];
-    await spot(close, { suppressSamples: 0, smoothWindows: 1, onWindow: (_, d) => d.detection && all.push(d.detection) });
+    await spot(close, { suppressSamples: 0, smoothWindows: 1, peakSamples: 0, onWindow: (_, d) => d.detection && all.push(d.detection) });
     // Without suppression every window over the threshold is a detection.
     expect(summary(all)).toEqual(['yes@0-1', 'yes@0.25-1.25', 'yes@0.5-1.5', 'no@0.75-1.75', 'no@1-2', 'no@1.25-2.25']);
-    expect(summary(await spot(close, { smoothWindows: 1 }))).toEqual(['yes@0-1', 'no@1-2']);
-    expect(summary(await spot(close, { smoothWindows: 1, suppressSamples: 8000 }))).toEqual(['yes@0-1', 'yes@0.5-1.5', 'no@1-2']);
-    expect(summary(await spot(close, { smoothWindows: 1, suppressSamples: 24000 }))).toEqual(['yes@0-1']);
+    expect(summary(await spot(close, { smoothWindows: 1, peakSamples: 0 }))).toEqual(['yes@0-1', 'no@1-2']);
+    expect(summary(await spot(close, { smoothWindows: 1, peakSamples: 0, suppressSamples: 8000 }))).toEqual(['yes@0-1', 'yes@0.5-1.5', 'no@1-2']);
+    expect(summary(await spot(close, { smoothWindows: 1, peakSamples: 0, suppressSamples: 24000 }))).toEqual(['yes@0-1']);
     // The rule: keep a detection if its window ends at least suppressSamples after the last kept one.
     for (const suppressSamples of [0, 4000, 8000, 16000, 24000]) {
       let last = -Infinity;
       const kept = all.filter((d) => d.endSample - last >= suppressSamples && ((last = d.endSample), true));
-      expect(await spot(close, { smoothWindows: 1, suppressSamples })).toEqual(kept);
+      expect(await spot(close, { smoothWindows: 1, peakSamples: 0, suppressSamples })).toEqual(kept);
     }
   });
 
@@ -147,6 +151,61 @@ describe('detections', () => {
     expect(summary(spotter.flush({ partial: true }))).toEqual(['up@0-0.8']);
     expect(spotter.push(short)).toEqual([]);
     expect(spotter.flush()).toEqual([]);
+  });
+});
+
+// A word whose onset sounds like another: 250 ms of 'up', then 500 ms of 'no', at 1.0 s. At threshold
+// 0.25 without smoothing, the window ending with the onset (0.25–1.25 s: 'up' over a quarter of it,
+// p ≈ 0.31) crosses first, with the wrong word; the windows holding both parts name 'no' with
+// p ≈ 0.88, and the one centred on 'no' alone (1.25–2.25 s) with p ≈ 0.92.
+describe('decision period (peakSamples)', () => {
+  const onset = concat(1, toneBurst(tones.up, 0.25, 0.3), burst('no'), 1.25);
+  const options: SpotterOptions = { threshold: 0.25, smoothWindows: 1 };
+
+  it('the most probable window of the period is reported, not the first over the threshold', async () => {
+    // peakSamples 0: the onset window is reported as 'up', and once its suppression is over the
+    // centred window is reported again as 'no': two detections for one word, the first wrong.
+    expect(summary(await spot(onset, { ...options, peakSamples: 0 }))).toEqual(['up@0.25-1.25', 'no@1.25-2.25']);
+    // 500 ms: windows ending by 1.75 s compete; the best holds all of 'no' (and the onset).
+    expect(summary(await spot(onset, { ...options, peakSamples: 8000 }))).toEqual(['no@0.75-1.75']);
+    // 1 s: the centred window is in the period, and wins.
+    const detections = await spot(onset, { ...options, peakSamples: 16000 });
+    expect(summary(detections)).toEqual(['no@1.25-2.25']);
+    expect(detections[0].probability).toBeGreaterThan(0.9);
+  });
+
+  it('the detection comes when the last window of the period closes: latency = the period', async () => {
+    const decisions: [number, boolean, string, Detection | null][] = [];
+    const spotter = new Spotter(await toneNet, { ...options, peakSamples: 16000, onWindow: (w, d) => decisions.push([w.startSample / W, d.candidate, w.classification.label, d.detection]) });
+    // The onset window (ending at 1.25 s) opens the period; its last window ends at 2.25 s.
+    expect(spotter.push(onset.subarray(0, 2.25 * W - 1))).toEqual([]);
+    expect(decisions.find(([start]) => start === 0.25)?.slice(0, 4)).toEqual([0.25, true, 'up', null]);
+    const [detection] = spotter.push(onset.subarray(2.25 * W - 1, 2.25 * W));
+    expect(summary([detection])).toEqual(['no@1.25-2.25']);
+    expect(decisions.at(-1)?.[3]).toBe(detection);
+  });
+
+  it('flush() reports a pending decision: the best window so far, or of the zero-padded ones too with partial', async () => {
+    const cut = onset.subarray(0, 2 * W); // ends 0.25 s after 'no', before the period's last window
+    const spotter = new Spotter(await toneNet, { ...options, peakSamples: 16000 });
+    expect(spotter.push(cut)).toEqual([]);
+    // Windows from 0.25 to 1.0 s: the last holds all of 'no' with its ring-down, the one before does not.
+    expect(summary(spotter.flush())).toEqual(['no@1-2']);
+    expect(spotter.push(cut)).toEqual([]);
+    // The zero-padded window from 1.25 s holds 'no' alone.
+    expect(summary(spotter.flush({ partial: true }))).toEqual(['no@1.25-2']);
+  });
+
+  it('the same detections whatever the chunk size, flush included', async () => {
+    const run = async (chunk: number) => {
+      const spotter = new Spotter(await toneNet, { ...options, peakSamples: 12000 });
+      const out: Detection[] = [];
+      for (let at = 0; at < onset.length; at += chunk) out.push(...spotter.push(onset.subarray(at, at + chunk)));
+      return [...out, ...spotter.flush({ partial: true })];
+    };
+    const whole = await run(onset.length);
+    expect(whole.length).toBeGreaterThan(0);
+    for (const chunk of [1, 7, 1000]) expect(await run(chunk)).toEqual(whole);
   });
 });
 
@@ -205,6 +264,8 @@ describe('options and input are checked', () => {
     ['per-word threshold < 0', { thresholds: { yes: -0.1 } }, /thresholds.yes must be a probability in \[0, 1\], got -0.1/],
     ['smoothing 0', { smoothWindows: 0 }, /smoothWindows must be a positive integer, got 0/],
     ['negative suppression', { suppressSamples: -1 }, /suppressSamples must be a non-negative integer, got -1/],
+    ['negative peak', { peakSamples: -1 }, /peakSamples must be a non-negative integer, got -1/],
+    ['fractional peak', { peakSamples: 0.5 }, /peakSamples must be a non-negative integer, got 0.5/],
     ['negative minRms', { minRms: -1 }, /minRms must be a finite RMS ≥ 0 .* got -1/],
   ];
   it.each(cases)('%s → UsageError', async (_, options, message) => {
