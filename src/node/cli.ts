@@ -57,13 +57,14 @@ program.command('spot')
   .option('--threshold <p>', 'minimum probability of the top word', probability, 0.7)
   .option('--word-thresholds <list>', 'per-word thresholds, e.g. yes=0.9,stop=0.8', wordThresholds)
   .option('--smooth <n>', 'average the probabilities of the last n windows', positiveInt, 2)
+  .option('--peak <ms>', 'after the first window over the threshold, wait this long for a more probable one (adds latency; 0: report the first)', nonNegativeNumber, 250)
   .option('--suppress <ms>', 'after a detection, report nothing for this long', nonNegativeNumber, 1000)
   .option('--min-dbfs <db>', 'windows quieter than this RMS level are never detections', finiteNumber, -50)
   .option('--tail', 'also score the last, incomplete windows of each file, zero-padded')
   .option('--step-scales <list>', STEP_SCALES_HELP, numberList)
   .option('--json', 'print JSON')
-  .action(async (files: string[], opts: { model?: string; hop: number; threshold: number; wordThresholds?: Record<string, number>; smooth: number; suppress: number; minDbfs: number; tail?: boolean; stepScales?: number[]; json?: boolean }) => {
-    const options: SpotCommandOptions = { hopMs: opts.hop, threshold: opts.threshold, thresholds: opts.wordThresholds, smooth: opts.smooth, suppressMs: opts.suppress, minDbfs: opts.minDbfs, tail: opts.tail };
+  .action(async (files: string[], opts: { model?: string; hop: number; threshold: number; wordThresholds?: Record<string, number>; smooth: number; peak: number; suppress: number; minDbfs: number; tail?: boolean; stepScales?: number[]; json?: boolean }) => {
+    const options: SpotCommandOptions = { hopMs: opts.hop, threshold: opts.threshold, thresholds: opts.wordThresholds, smooth: opts.smooth, peakMs: opts.peak, suppressMs: opts.suppress, minDbfs: opts.minDbfs, tail: opts.tail };
     const results = await spotFiles(await modelAt(opts.model ?? defaultModelPath(), opts.stepScales), files, options, (line) => console.error(`sedge: ${line}`));
     print(results, !!opts.json, () => results.map(formatSpotted).join('\n'));
   });

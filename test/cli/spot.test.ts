@@ -34,6 +34,11 @@ describe('sedge spot', () => {
     expect(result.seconds).toBe(5.5);
     const want = new Spotter(await Network.create(model)).push(readAudio(words, 16000));
     expect(result.detections).toEqual(JSON.parse(JSON.stringify(want)));
+    expect(result.detections.map((d: { label: string; startSeconds: number }) => `${d.label}@${d.startSeconds}`)).toEqual(['yes@1', 'no@2.5', 'up@4']);
+  });
+
+  it('--peak 0 reports the first window over the threshold', () => {
+    const [result] = JSON.parse(sedge('spot', words, '--model', modelPath, '--peak', '0', '--json').stdout);
     expect(result.detections.map((d: { label: string; startSeconds: number }) => `${d.label}@${d.startSeconds}`)).toEqual(['yes@0.75', 'no@2.25', 'up@3.75']);
   });
 
@@ -65,6 +70,7 @@ describe('sedge spot', () => {
     [{ hopMs: 1001 }, /--hop .* got 1001 ms/],
     [{ thresholds: { yess: 0.9 } }, /--word-thresholds: 'yess' is not a word of this model/],
     [{ suppressMs: -1 }, /suppressSamples must be a non-negative integer, got -16/],
+    [{ peakMs: -1 }, /peakSamples must be a non-negative integer, got -16/],
   ])('%j → UsageError before any work', async (options, message) => {
     await expect(spotFiles(model, [words], options)).rejects.toThrow(UsageError);
     await expect(spotFiles(model, [words], options)).rejects.toThrow(message);

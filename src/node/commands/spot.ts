@@ -17,6 +17,8 @@ export interface SpotCommandOptions {
   /** Per-word thresholds, e.g. { yes: 0.9 }. */
   thresholds?: Record<string, number>;
   smooth?: number;
+  /** Decision period: report the best window among those ending this long after the first crossing. */
+  peakMs?: number;
   suppressMs?: number;
   minDbfs?: number;
   /** Also score the windows still open at the end of each file, completed with zeros. */
@@ -33,7 +35,7 @@ export interface SpottedFile {
 export async function spotFiles(model: Model, files: string[], options: SpotCommandOptions = {}, note: (line: string) => void = () => {}): Promise<SpottedFile[]> {
   const rate = model.sampleRateHz, window = model.clipSamples;
   const samplesOf = (ms: number) => Math.round((ms * rate) / 1000);
-  const { hopMs = 1000 * DEFAULT_SPOTTER.hopSeconds, suppressMs = 1000 * DEFAULT_SPOTTER.suppressSeconds, minDbfs = DEFAULT_SPOTTER.minDbfs } = options;
+  const { hopMs = 1000 * DEFAULT_SPOTTER.hopSeconds, peakMs = 1000 * DEFAULT_SPOTTER.peakSeconds, suppressMs = 1000 * DEFAULT_SPOTTER.suppressSeconds, minDbfs = DEFAULT_SPOTTER.minDbfs } = options;
   const hopSamples = samplesOf(hopMs);
   if (!(hopSamples >= 1 && hopSamples <= window)) {
     throw new UsageError(`--hop must be from ${1000 / rate} ms to the window, ${(1000 * window) / rate} ms (1 to ${window} samples at ${rate} Hz), got ${hopMs} ms`);
@@ -49,6 +51,7 @@ export async function spotFiles(model: Model, files: string[], options: SpotComm
       threshold: options.threshold,
       thresholds: options.thresholds,
       smoothWindows: options.smooth,
+      peakSamples: samplesOf(peakMs),
       suppressSamples: samplesOf(suppressMs),
       minRms: dbfsToRms(minDbfs),
     });
