@@ -34,8 +34,8 @@ export interface SpotterOptions {
   thresholds?: Readonly<Record<string, number>>;
   /**
    * Average the posteriors of this many consecutive windows (the last one included) before
-   * deciding. Default 2: on long streams of test clips it found more words and far fewer false
-   * alarms than 1 (README), at the cost of one hop of latency. 1 turns smoothing off.
+   * deciding. Default 2: on long streams of test clips it found more words than 1 for as many
+   * false detections (README), at the cost of one hop of latency. 1 turns smoothing off.
    */
   smoothWindows?: number;
   /**
