@@ -11,7 +11,7 @@ import { encodeSafetensors } from '../model/safetensors.js';
 import { runBench } from './commands/bench.js';
 import { formatInfo, modelInfo } from './commands/info.js';
 import { classifyFiles, formatClassified } from './commands/classify.js';
-import { finiteNumber, formatSpotted, nonNegativeNumber, probability, spotFiles, wordThresholds, type SpotCommandOptions } from './commands/spot.js';
+import { formatSpotted, spotFiles, type SpotCommandOptions } from './commands/spot.js';
 import { computeLogits } from './commands/logits.js';
 import { defaultModelPath } from './package-root.js';
 import { registerDataset } from './dataset-command.js';
@@ -19,7 +19,7 @@ import { registerEval } from './eval-command.js';
 import { registerExportCpp } from './export-cpp-command.js';
 import { registerTrain } from './train-command.js';
 import { loadModel } from './load-model.js';
-import { labelList, numberList, positiveInt } from './options.js';
+import { finiteNumber, labelList, nonNegativeNumber, numberList, positiveInt, probability, wordThresholds } from './options.js';
 import { readClips } from './read-clips.js';
 import { writeFileSafely } from './write-file.js';
 

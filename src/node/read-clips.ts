@@ -10,16 +10,14 @@ import type { Model } from '../model/model.js';
 import { parseNpy } from '../model/npy.js';
 
 export function readClips(path: string, model: Model): Float32Array[] {
-  const bytes = readInputFile(path);
   if (path.toLowerCase().endsWith('.wav')) {
-    const audio = decodeWav(bytes, path);
-    const samples = resample(audio.samples, audio.sampleRateHz, model.sampleRateHz);
+    const samples = readWav(path, model.sampleRateHz);
     if (samples.length > model.clipSamples) {
       throw new InputError(`${path}: ${samples.length} samples at ${model.sampleRateHz} Hz, the model takes clips of at most ${model.clipSamples}; use 'sedge spot' for longer audio`);
     }
     return [samples];
   }
-  const array = parseNpy(bytes, path);
+  const array = parseNpy(readInputFile(path), path);
   if (array.dtype !== '<f4' && array.dtype !== '<f8') {
     throw new InputError(`${path}: dtype '${array.dtype}', expected float32 ('<f4') or float64 ('<f8') samples`);
   }
@@ -30,6 +28,12 @@ export function readClips(path: string, model: Model): Float32Array[] {
     return Array.from({ length: shape[0] }, (_, i) => Float32Array.from((array.data as Float32Array).subarray(i * n, (i + 1) * n)));
   }
   throw new InputError(`${path}: shape [${shape.join(',')}], expected [N,${n}] or [${n}]`);
+}
+
+/** A .wav file (any PCM/float format and rate), mixed to mono and resampled to `rateHz`. */
+export function readWav(path: string, rateHz: number): Float32Array {
+  const audio = decodeWav(readInputFile(path), path);
+  return resample(audio.samples, audio.sampleRateHz, rateHz);
 }
 
 export function readInputFile(path: string): Uint8Array {

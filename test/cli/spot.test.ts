@@ -8,7 +8,8 @@ import { Network } from '../../src/engine/index.js';
 import { Spotter } from '../../src/engine/spotter.js';
 import { UsageError } from '../../src/errors.js';
 import { encodeSafetensors } from '../../src/model/safetensors.js';
-import { readAudio, spotFiles } from '../../src/node/commands/spot.js';
+import { spotFiles } from '../../src/node/commands/spot.js';
+import { readWav } from '../../src/node/read-clips.js';
 import { sedge } from '../helpers/cli.js';
 import { concat, toneBurst, toneModel } from '../helpers/controlled-models.js';
 
@@ -32,7 +33,7 @@ describe('sedge spot', () => {
     const [result] = JSON.parse(r.stdout);
     expect(result.file).toBe(words);
     expect(result.seconds).toBe(5.5);
-    const want = new Spotter(await Network.create(model)).push(readAudio(words, 16000));
+    const want = new Spotter(await Network.create(model)).push(readWav(words, 16000));
     expect(result.detections).toEqual(JSON.parse(JSON.stringify(want)));
     expect(result.detections.map((d: { label: string; startSeconds: number }) => `${d.label}@${d.startSeconds}`)).toEqual(['yes@1', 'no@2.5', 'up@4']);
   });

@@ -68,11 +68,10 @@ export interface TrainOptions {
   /** Overrides config.epochs for a new run; on resume it must equal the run's (unless `reschedule`). */
   epochs?: number;
   /**
-   * With resume and a larger `epochs`: lengthen the run. The cosine is recomputed for the new total
-   * from the current step on (the lr rises a little), so the run is no longer identical to one
-   * started with that many epochs; the checkpoint records the change.
+   * With `resume` and `epochs`: change the run's length. The cosine follows the new total from the
+   * current step on and ends at the new last step, so the run is no longer identical to one started
+   * with that many epochs; the checkpoint records the change.
    */
-  /** With `resume` and `epochs`: change the run's length (the cosine then ends at the new last step). */
   reschedule?: boolean;
   dataDir: string;
   outDir: string;

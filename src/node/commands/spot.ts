@@ -2,14 +2,11 @@
  * `sedge spot`: the keywords in longer recordings, with time stamps (src/engine/spotter.ts). Times
  * on the command line are in milliseconds and levels in dBFS; the Spotter takes samples and RMS.
  */
-import { InvalidArgumentError } from 'commander';
-import { resample } from '../../audio/resample.js';
-import { decodeWav } from '../../audio/wav.js';
 import { Network } from '../../engine/index.js';
 import { DEFAULT_SPOTTER, Spotter, dbfsToRms, type Detection } from '../../engine/spotter.js';
 import { InputError, UsageError } from '../../errors.js';
 import type { Model } from '../../model/model.js';
-import { readInputFile } from '../read-clips.js';
+import { readWav } from '../read-clips.js';
 
 export interface SpotCommandOptions {
   hopMs?: number;
@@ -68,11 +65,9 @@ export async function spotFiles(model: Model, files: string[], options: SpotComm
   }
 }
 
-/** A .wav file (any PCM/float format and rate), mixed to mono and resampled to `rateHz`. */
-export function readAudio(path: string, rateHz: number): Float32Array {
+function readAudio(path: string, rateHz: number): Float32Array {
   if (!path.toLowerCase().endsWith('.wav')) throw new InputError(`${path}: expected a .wav file`);
-  const audio = decodeWav(readInputFile(path), path);
-  return resample(audio.samples, audio.sampleRateHz, rateHz);
+  return readWav(path, rateHz);
 }
 
 const percent = (p: number) => `${(100 * p).toFixed(1)} %`;
@@ -82,33 +77,3 @@ export const formatSpotted = (r: SpottedFile): string =>
     ? `${r.file}: no keywords (${r.seconds.toFixed(2)} s)`
     : r.detections.map((d) => `${r.file}  ${d.startSeconds.toFixed(3)}–${d.endSeconds.toFixed(3)} s  ${d.label} ${percent(d.probability)}  ` +
       `(${d.top.slice(1).map((t) => `${t.label} ${percent(t.probability)}`).join(', ')})`).join('\n');
-
-// Option parsers for the CLI.
-export function probability(value: string): number {
-  const p = Number(value);
-  if (value.trim() === '' || !(p >= 0 && p <= 1)) throw new InvalidArgumentError(`expected a probability in [0, 1], got '${value}'`);
-  return p;
-}
-
-export function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
-  return n;
-}
-
-export function nonNegativeNumber(value: string): number {
-  const n = finiteNumber(value);
-  if (n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
-  return n;
-}
-
-/** "yes=0.9,stop=0.8" → { yes: 0.9, stop: 0.8 } (the words are checked against the model later). */
-export function wordThresholds(value: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [word, p, ...rest] = item.split('=');
-    if (!word || p === undefined || rest.length) throw new InvalidArgumentError(`expected WORD=P pairs separated by commas, got '${item}'`);
-    out[word.trim()] = probability(p);
-  }
-  return out;
-}
