@@ -1,7 +1,8 @@
 /**
  * `sedge dataset …`: keyword corpora for training and evaluation (tools/data).
  *
- *   sedge dataset synth [--out DIR] [--seed N] [--per-word N] [--force] [--resume] [--jobs N] [--no-mbrola] [--json]
+ *   sedge dataset synth [--out DIR] [--seed N] [--per-word N] [--force] [--resume] [--jobs N] [--no-mbrola]
+ *                       [--no-perturb] [--splits train,validation,test] [--json]
  *   sedge dataset other-synth [--out DIR] [--seed N] [--force] [--resume] [--json]
  *   sedge dataset stats <dir> [--labels a,b,…] [--no-audio] [--json]
  *
@@ -10,8 +11,17 @@
  * Errors are SedgeErrors (→ exit 2): a missing espeak-ng names its apt-get command, a non-empty
  * output folder names --force/--resume, a bad corpus names the file.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { labelList, positiveInt } from './options.js';
+
+type Split = 'train' | 'validation' | 'test';
+
+function splitList(value: string): Split[] {
+  const splits = labelList(value);
+  const bad = splits.find((s) => s !== 'train' && s !== 'validation' && s !== 'test');
+  if (bad !== undefined || splits.length === 0) throw new InvalidArgumentError(`expected some of train,validation,test, got '${value}'`);
+  return splits as Split[];
+}
 
 export interface DatasetSynthOptions {
   /** Output folder (default data/synth). Refused if not empty, unless force or resume. */
@@ -28,6 +38,10 @@ export interface DatasetSynthOptions {
   jobs?: number;
   /** false: espeak-ng voices only, even if MBROLA voices are installed. */
   mbrola?: boolean;
+  /** false: clean centred clips (no voice/room perturbation, no noise), e.g. to measure what the noise costs. */
+  perturb?: boolean;
+  /** Write only these splits; each clip is the one the full corpus would have. */
+  splits?: Split[];
   json?: boolean;
 }
 
@@ -66,7 +80,7 @@ export async function datasetSynthCommand(options: DatasetSynthOptions = {}, log
   const out = options.out ?? 'data/synth';
   const result = await synthCorpus({
     outDir: out, seed: options.seed, perWord: options.perWord, force: options.force, resume: options.resume,
-    concurrency: options.jobs, mbrola: options.mbrola === false ? false : 'auto',
+    concurrency: options.jobs, mbrola: options.mbrola === false ? false : 'auto', perturb: options.perturb, splits: options.splits,
   });
   const m = result.manifest;
   if (options.json) {
@@ -151,6 +165,8 @@ export function registerDataset(program: Command): Command {
     .option('--per-word <n>', 'clips per word over all splits (80/10/10)', positiveInt, 800)
     .option('--jobs <n>', 'espeak-ng processes at once (default: number of cores)', positiveInt)
     .option('--no-mbrola', 'use espeak-ng voices only')
+    .option('--no-perturb', 'clean centred clips: no voice/room perturbation, reverb or noise')
+    .option('--splits <list>', 'write only these splits, e.g. test (each clip as in the full corpus)', splitList)
     .option('--force', 'delete an existing corpus in --out and start over')
     .option('--resume', 'finish an interrupted run with the same options')
     .option('--json', 'print a JSON summary (with the manifest)')

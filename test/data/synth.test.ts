@@ -90,6 +90,36 @@ describe.skipIf(!HAS_ESPEAK)('synthCorpus (espeak-ng)', () => {
     expect([...a].some(([path, bytes]) => !c.get(path)?.equals(bytes))).toBe(true);
   });
 
+  it('logs what render did to every clip, and writes chosen splits only, each clip as in the full corpus', async () => {
+    const log = (dir: string) => readFileSync(join(dir, 'render-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const full = log(join(root, 'a'));
+    expect(full.map((r) => r.path)).toEqual(full.map((r) => r.path).sort());
+    expect(full.length).toBe(12);
+    for (const r of full) {
+      expect(existsSync(join(root, 'a', r.path))).toBe(true);
+      expect(r).toMatchObject({ split: expect.any(String), voice: expect.any(String), text: expect.any(String), levelDb: expect.any(Number), offset: expect.any(Number) });
+    }
+    expect(full.filter((r) => r.split === 'test').every((r) => r.voice === 'es.en-us-nyc.none')).toBe(true);
+
+    const out = join(root, 'test-only');
+    const result = await synthCorpus({ outDir: out, seed: 3, ...TINY, splits: ['test'] });
+    expect(result.manifest.counts).toEqual({ train: 0, validation: 0, test: 3, total: 3 });
+    const a = files(join(root, 'a')), t = files(out);
+    const clips = [...t.keys()].filter((p) => p.endsWith('.wav') && !p.startsWith('_'));
+    expect(clips.length).toBe(3);
+    for (const path of clips) expect(t.get(path)!.equals(a.get(path)!), path).toBe(true);
+    expect(t.get('testing_list.txt')!.equals(a.get('testing_list.txt')!)).toBe(true);
+    expect(log(out)).toEqual(full.filter((r) => r.split === 'test'));
+    expect(SpeechCommandsCorpus.open(out, { labels: WORDS }).counts()).toEqual({ train: 0, validation: 0, test: 3 });
+    await expect(synthCorpus({ outDir: join(root, 'never'), seed: 3, ...TINY, splits: [] })).rejects.toThrow(/splits must be some of/);
+
+    const clean = join(root, 'clean');
+    await synthCorpus({ outDir: clean, seed: 3, ...TINY, splits: ['test'], perturb: false });
+    for (const r of log(clean)) expect(r).toMatchObject({ speed: 1, eq: [], reverb: null, noise: null, snrDb: null });
+    const c = files(clean);
+    for (const path of clips) expect(c.get(path)!.equals(a.get(path)!), path).toBe(false);
+  });
+
   it('refuses a non-empty folder, resumes after a lost file, and checks resume options', async () => {
     const out = join(root, 'a');
     await expect(synthCorpus({ outDir: out, seed: 3, ...TINY })).rejects.toThrow(UsageError);

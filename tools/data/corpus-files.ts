@@ -9,6 +9,8 @@ import { UsageError } from '../../src/errors.js';
 import { BACKGROUND_FOLDER, TESTING_LIST, VALIDATION_LIST } from './speech-commands.js';
 
 export const MANIFEST = 'corpus.json';
+/** One JSON line per clip: its split, voice, utterance and what render did (level, SNR, reverb, ...). */
+export const RENDER_LOG = 'render-log.jsonl';
 const TEMP_MARK = '.partial-';
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
@@ -49,7 +51,7 @@ export function prepareOutDir(outDir: string, words: readonly string[], mode: { 
   if (!mode.force) {
     throw new UsageError(`${outDir} is not empty (${entries.length} entries): pass --resume to finish an interrupted run, or --force to delete the old corpus and start over`);
   }
-  const ours = new Set([...words, BACKGROUND_FOLDER, VALIDATION_LIST, TESTING_LIST, MANIFEST]);
+  const ours = new Set([...words, BACKGROUND_FOLDER, VALIDATION_LIST, TESTING_LIST, MANIFEST, RENDER_LOG]);
   for (const name of entries) {
     if (ours.has(name) || name.includes(TEMP_MARK)) rmSync(join(outDir, name), { recursive: true, force: true });
   }

@@ -19,7 +19,7 @@
  * manifest holds no times, so the same seed and options give a byte-identical folder however the
  * clips were scheduled, and `resume` can skip finished files.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { appendFileSync, readFileSync, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -31,8 +31,8 @@ import { batchSsml, espeakInstall, espeakVariants, mbrolaVoicesInstalled, requir
 import { ESPEAK_ENGLISH_ACCENTS, HELD_OUT, MBROLA_ENGLISH_VOICES, voiceInventory, voicesBySplit, type Split, type Voice } from './voices.js';
 import { renderClip, RATE_HZ } from './render.js';
 import { BACKGROUND_KINDS, assertNoKeywords, makeBackground } from './background.js';
-import { MANIFEST, prepareOutDir, removeTempFiles, writeFileAtomic } from './corpus-files.js';
-import { BACKGROUND_FOLDER, TESTING_LIST, VALIDATION_LIST } from './speech-commands.js';
+import { MANIFEST, RENDER_LOG, prepareOutDir, removeTempFiles, writeFileAtomic } from './corpus-files.js';
+import { BACKGROUND_FOLDER, SPLITS, TESTING_LIST, VALIDATION_LIST } from './speech-commands.js';
 import { Progress } from './progress.js';
 
 /** Bump when the same options would give different audio. */
@@ -66,6 +66,11 @@ export interface SynthOptions {
   backgroundSeconds?: number;
   /** Voice/room perturbations (default true; false gives clean centred clips). */
   perturb?: boolean;
+  /**
+   * Write only these splits (default all three). Each clip keeps its place in the full plan, so
+   * `['test']` writes exactly the test clips of the full corpus with the same seed and options.
+   */
+  splits?: readonly Split[];
   /** Where the progress bar goes (default stderr; null: silent). */
   progress?: Writable | null;
 }
@@ -78,7 +83,7 @@ export interface CorpusManifest {
   perWord: number;
   words: string[];
   sampleRateHz: number;
-  options: { mbrolaShare: number; validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean };
+  options: { mbrolaShare: number; validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean; splits: Split[] };
   heldOut: typeof HELD_OUT;
   voices: Record<Split, string[]>;
   /** Voices that mix a validation and a test family, used by no split. */
@@ -98,7 +103,7 @@ interface PlannedClip {
 
 interface ResolvedOptions {
   seed: number; perWord: number; words: string[]; concurrency: number; mbrolaShare: number;
-  validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean;
+  validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean; splits: Split[];
 }
 
 const TEXT_ENDINGS = ['', '', '.', '.', '!', '?', ','];
@@ -195,6 +200,25 @@ function resolveVoices(options: SynthOptions): Voice[] {
   return voiceInventory(accents, variants, mbrola, options.plainVoice ?? true);
 }
 
+/**
+ * Rewrites the render log sorted by path, one line per planned clip (a killed run may have left a
+ * torn last line or lines for clips it wrote again), so the same seed gives the same bytes.
+ */
+function finishRenderLog(file: string, plan: readonly PlannedClip[]): void {
+  const byPath = new Map<string, string>();
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  for (const line of lines) {
+    try {
+      byPath.set((JSON.parse(line) as { path: string }).path, line);
+    } catch {
+      // a torn line from a kill: that clip was not written either, so its line came again later
+    }
+  }
+  const missing = plan.filter((c) => !byPath.has(c.path));
+  if (missing.length) throw new DataError(file, `no render record for ${missing.length} clip(s), e.g. ${missing[0].path} (a corpus resumed from an older generator: make it again with --force)`);
+  writeFileAtomic(file, plan.map((c) => byPath.get(c.path)!).sort().join('\n') + '\n');
+}
+
 function checkResumable(outDir: string, expected: CorpusManifest): void {
   const file = join(outDir, MANIFEST);
   if (!existsSync(file)) throw new UsageError(`${outDir} has no ${MANIFEST}: it is not a corpus this tool started, so it cannot be resumed (use --force to start over)`);
@@ -235,18 +259,21 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     testFraction: options.testFraction ?? 0.1,
     backgroundSeconds: options.backgroundSeconds ?? 60,
     perturb: options.perturb ?? true,
+    splits: SPLITS.filter((split) => (options.splits ?? SPLITS).includes(split)),
   };
   if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) throw new UsageError(`seed must be an integer in [0, 2^32), got ${o.seed}`);
   if (!(Number.isInteger(o.perWord) && o.perWord > 0)) throw new UsageError(`per-word must be a positive integer, got ${o.perWord}`);
   if (!(Number.isInteger(o.concurrency) && o.concurrency > 0)) throw new UsageError(`concurrency must be a positive integer, got ${o.concurrency}`);
   if (!(o.validationFraction >= 0 && o.testFraction >= 0 && o.validationFraction + o.testFraction < 1)) throw new UsageError('validation + test fractions must be in [0, 1)');
+  const unknownSplit = (options.splits ?? []).find((split) => !SPLITS.includes(split));
+  if (unknownSplit !== undefined || o.splits.length === 0) throw new UsageError(`splits must be some of ${SPLITS.join(', ')}, got ${JSON.stringify(options.splits)}`);
   if (!(o.backgroundSeconds >= 1)) throw new UsageError(`background seconds must be at least 1 (one clip), got ${o.backgroundSeconds}`);
   assertNoKeywords(o.words);
 
   const voices = resolveVoices(options);
   const pools = voicesBySplit(voices);
   if (pools.train.length === 0) throw new UsageError('no training voice: every selected voice is held out');
-  const plan = planCorpus(voices, o);
+  const plan = planCorpus(voices, o).filter((c) => o.splits.includes(c.split));
   const counts = { train: 0, validation: 0, test: 0, total: plan.length };
   for (const c of plan) counts[c.split]++;
   const manifest: CorpusManifest = {
@@ -257,7 +284,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     perWord: o.perWord,
     words: o.words,
     sampleRateHz: RATE_HZ,
-    options: { mbrolaShare: o.mbrolaShare, validationFraction: o.validationFraction, testFraction: o.testFraction, backgroundSeconds: o.backgroundSeconds, perturb: o.perturb },
+    options: { mbrolaShare: o.mbrolaShare, validationFraction: o.validationFraction, testFraction: o.testFraction, backgroundSeconds: o.backgroundSeconds, perturb: o.perturb, splits: o.splits },
     heldOut: HELD_OUT,
     voices: { train: pools.train.map((v) => v.id), validation: pools.validation.map((v) => v.id), test: pools.test.map((v) => v.id) },
     unusedVoices: voices.filter((v) => v.split === null).map((v) => v.id),
@@ -289,6 +316,9 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     background.push(decodeWav(readFileSync(file), file).samples);
   }
 
+  // What render did to each clip (level, SNR, reverb, ...), so accuracy can be broken down by it.
+  // Appended before the clip is written, so every finished clip has a line even after a kill.
+  const renderLog = join(outDir, RENDER_LOG);
   const progress = new Progress(plan.length, 'synth', 'clips', stream);
   const isDone = (c: PlannedClip) => existsSync(join(outDir, c.path));
   const batches = batchByVoice(plan).filter((batch) => {
@@ -302,7 +332,8 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     batch.forEach((clip, i) => {
       if (isDone(clip)) return; // resumed batch: keep what is there (same bytes anyway)
       const rng = Rng.derive(o.seed, 'render', clip.word, clip.index);
-      const { clip: samples } = renderClip(speech[i], rateHz, rng, { background, perturb: o.perturb }, `${clip.path} (${clip.voice.espeakVoice})`);
+      const { clip: samples, info } = renderClip(speech[i], rateHz, rng, { background, perturb: o.perturb }, `${clip.path} (${clip.voice.espeakVoice})`);
+      appendFileSync(renderLog, `${JSON.stringify({ path: clip.path, split: clip.split, voice: clip.voice.id, ...utteranceFor(clip, o.seed), ...info })}\n`);
       writeFileAtomic(join(outDir, clip.path), encodeWav({ samples, sampleRateHz: RATE_HZ }));
       written++;
       progress.tick();
@@ -325,6 +356,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
   const list = (split: Split) => plan.filter((c) => c.split === split).map((c) => c.path).sort().join('\n') + '\n';
   writeFileAtomic(join(outDir, VALIDATION_LIST), list('validation'));
   writeFileAtomic(join(outDir, TESTING_LIST), list('test'));
+  finishRenderLog(renderLog, plan);
   manifest.complete = true;
   writeFileAtomic(join(outDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   const seconds = progress.elapsedSeconds();
