@@ -88,12 +88,16 @@ function linearDevice(x: Tensor, weight: Tensor, bias: Tensor | null, out: Tenso
   return record(out, parents, (y) => {
     const g = y.gradPtr;
     if (x.requiresGrad) {
-      const dx = x.gradPtr, W = weight.data;
       const direct = I === Ip;
+      // The first gradient of x, written whole by a direct product: stored (acc + 0, bit for bit the
+      // 0 + acc of accumulating into zeros) into a buffer that needs no zero fill.
+      const store = direct && !x.hasGrad;
+      if (store) x.freshGradBuffer();
+      const dx = x.gradPtr, W = weight.data;
       device.scratch([O * Ip * 4, Ip * 4, direct ? 0 : rows * Ip * 4], ([w, zero, tmp]) => {
         device.f32(w, O * Ip).set(packPanels(O, Ip, (o, i) => (i < I ? W[o * I + i] : 0)));
         device.f32(zero, Ip).fill(0);
-        if (direct) k.gemmF32(g, O, rows, O, w, Ip, zero, dx, I, EPILOGUE.accumulate);
+        if (direct) k.gemmF32(g, O, rows, O, w, Ip, zero, dx, I, store ? EPILOGUE.store : EPILOGUE.accumulate);
         else {
           k.gemmF32(g, O, rows, O, w, Ip, zero, tmp, Ip, EPILOGUE.store);
           k.addRowsF32(tmp, Ip, rows, I, dx, I);

@@ -20,17 +20,19 @@ export function kernelsOf(...tensors: Tensor[]): TrainKernels | null {
 /** t.grad += g.grad, where t and g have the same size (a copy when t has no gradient yet). */
 export function accumulateGrad(t: Tensor, from: Tensor): void {
   if (!t.requiresGrad) return;
-  const first = !t.hasGrad;
+  if (!t.hasGrad) { // a copy: the fresh buffer needs no zeros first
+    t.freshGradBuffer();
+    t.grad!.set(from.grad!);
+    return;
+  }
   const k = kernelsOf(t, from);
   if (k) {
     const dst = t.gradPtr, src = from.gradPtr;
-    if (first) t.grad!.set(from.grad!);
-    else k.addRowsF32(src, t.size, 1, t.size, dst, t.size);
+    k.addRowsF32(src, t.size, 1, t.size, dst, t.size);
     return;
   }
   const d = t.gradBuffer(), g = from.grad!;
-  if (first) d.set(g);
-  else for (let i = 0; i < g.length; i++) d[i] += g[i];
+  for (let i = 0; i < g.length; i++) d[i] += g[i];
 }
 
 const sameShape = (op: string, a: Tensor, b: Tensor): void => {

@@ -47,7 +47,7 @@ export function ssmForwardWasm(u: Tensor, y: Tensor, dims: SsmDims, w: SsmWeight
   const device = u.device!, k = device.kernels;
   const { batch, steps: T, I, P, H } = dims;
   const Pp = pad4(P), Hp = pad4(H), S = 2 * Pp, rows = batch * T;
-  const states = Tensor.zerosOn(device, [rows, S], 'f32', true); // X, kept for backward
+  const states = Tensor.emptyOn(device, [rows, S], 'f32', true); // X, kept for backward (the first gemm writes all of it)
   const direct = H === Hp && y.device === device;
   device.scratch([I * S * 4, S * 4, Pp * 8, Pp * 8, S * 8, S * Hp * 4, Hp * 4, direct ? 0 : rows * Hp * 4],
     ([bPacked, bias, aRe, aIm, state, cPacked, cBias, tmp]) => {
@@ -85,9 +85,13 @@ function ssmBackwardWasm(device: Device, u: Tensor, states: Tensor, y: Tensor, d
   const k = device.kernels;
   const { batch, steps: T, I, P, H } = dims;
   const Pp = pad4(P), Ip = pad4(I), S = 2 * Pp, rows = batch * T;
+  const directDu = I === Ip;
+  // dU's first value, written whole by a direct product: stored (acc + 0, bit for bit the 0 + acc
+  // of accumulating into zeros) into a buffer that needs no zero fill.
+  const storeDu = u.requiresGrad && directDu && !u.hasGrad;
+  if (storeDu) u.freshGradBuffer();
   const du = u.requiresGrad ? u.gradPtr : -1;
   const dy = y.device === device ? y.gradPtr : -1;
-  const directDu = I === Ip;
   const d = zeroGrads(dims);
   device.scratch([dy >= 0 ? 0 : rows * H * 4, H * S * 4, Math.max(S, Ip) * 4, rows * S * 4, Pp * 8, Pp * 8, S * 8, S * 8, S * 8, H * S * 8, H * 8, I * S * 8,
     S * Ip * 4, directDu ? 0 : rows * Ip * 4],
@@ -107,7 +111,7 @@ function ssmBackwardWasm(device: Device, u: Tensor, states: Tensor, y: Tensor, d
     k.gemmAtBF64(u.ptr, I, rows, I, g, S, S, dBt, S);
     if (du >= 0) {
       device.f32(bPacked, S * Ip).set(packPanels(S, Ip, (q, i) => bAt(w, I, P, Pp)(i, q)));
-      if (directDu) k.gemmF32(g, S, rows, S, bPacked, Ip, zero, du, I, EPILOGUE.accumulate);
+      if (directDu) k.gemmF32(g, S, rows, S, bPacked, Ip, zero, du, I, storeDu ? EPILOGUE.store : EPILOGUE.accumulate);
       else {
         k.gemmF32(g, S, rows, S, bPacked, Ip, zero, duTmp, Ip, EPILOGUE.store);
         k.addRowsF32(duTmp, Ip, rows, I, du, I);

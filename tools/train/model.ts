@@ -233,7 +233,7 @@ export class SedgeModel {
    */
   input(clips: readonly ArrayLike<number>[]): Tensor {
     const T = clips[0]?.length ?? 0;
-    const x = Tensor.zerosOn(this.device, [clips.length, T, 1], this.dtype);
+    const x = Tensor.emptyOn(this.device, [clips.length, T, 1], this.dtype); // every clip is copied in whole
     const data = x.data;
     clips.forEach((clip, b) => {
       if (clip.length !== T) throw new RangeError(`input: clip ${b} has ${clip.length} samples, clip 0 has ${T}`);
@@ -243,7 +243,7 @@ export class SedgeModel {
   }
 
   private copyIn(x: Tensor): Tensor {
-    const t = Tensor.zerosOn(this.device, x.shape, this.dtype);
+    const t = Tensor.emptyOn(this.device, x.shape, this.dtype);
     t.data.set(x.data);
     return t;
   }
