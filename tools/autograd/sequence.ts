@@ -12,6 +12,19 @@ const dims = (op: string, x: Tensor): [number, number, number] => {
   return [x.shape[0], x.shape[1], x.shape[2]];
 };
 
+/**
+ * The rows of B sequences of T rows split by phase mod d: for each phase o < d (in increasing o),
+ * the rows t ≡ o (mod d) of the sequence starting at row `first` are rows first + o, first + o + d, …,
+ * `count` of them. When d divides T the sequences chain into one run of rows per phase.
+ */
+function phases(B: number, T: number, d: number, each: (first: number, o: number, count: number) => void): void {
+  if (T % d === 0) {
+    for (let o = 0; o < d; o++) each(0, o, (B * T) / d);
+    return;
+  }
+  for (let b = 0; b < B; b++) for (let o = 0; o < Math.min(d, T); o++) each(b * T, o, Math.ceil((T - o) / d));
+}
+
 /** x[:, ::r, :] (keep time steps 0, r, 2r, …; numpy slicing, no filter). */
 export function decimate(x: Tensor, r: number): Tensor {
   if (!Number.isInteger(r) || r < 1) throw new RangeError(`decimate: factor must be a positive integer, got ${r}`);
@@ -19,11 +32,21 @@ export function decimate(x: Tensor, r: number): Tensor {
   const [B, T, C] = dims('decimate', x);
   const Tout = Math.ceil(T / r);
   const out = emptyLike(x, [B, Tout, C]);
-  const src = x.data, o = out.data;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < Tout; t++) o.set(src.subarray((b * T + t * r) * C, (b * T + t * r + 1) * C), (b * Tout + t) * C);
+  const k = kernelsOf(x, out);
+  if (k) { // strided row copies in the kernels, one per sequence
+    for (let b = 0; b < B; b++) k.copyRowsF32(x.ptr + b * T * C * 4, r * C, Tout, C, out.ptr + b * Tout * C * 4, C);
+  } else {
+    const src = x.data, o = out.data;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < Tout; t++) o.set(src.subarray((b * T + t * r) * C, (b * T + t * r + 1) * C), (b * Tout + t) * C);
+    }
   }
   return record(out, [x], (y) => {
+    if (k) {
+      const dx = x.gradPtr, g = y.gradPtr;
+      for (let b = 0; b < B; b++) k.addRowsF32(g + b * Tout * C * 4, C, Tout, C, dx + b * T * C * 4, r * C);
+      return;
+    }
     const d = x.gradBuffer(), g = y.grad!;
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < Tout; t++) {
@@ -36,21 +59,33 @@ export function decimate(x: Tensor, r: number): Tensor {
 
 /**
  * Sample-and-hold with period d: out[:, t] = x[:, ⌊t/d⌋·d] (the authors' in-place
- * `x[:, o::d] = x[:, ::d]` for o = 1…d−1). The gradient of each held sample is the sum over its run.
+ * `x[:, o::d] = x[:, ::d]` for o = 1…d−1). The gradient of each held sample is the sum over its run,
+ * added in time order. On a Device both are d strided row copies/sums in the kernels, one per phase
+ * o (phases()): the same additions in the same order as the plain loops.
  */
 export function zeroOrderHold(x: Tensor, d: number): Tensor {
   if (!Number.isInteger(d) || d < 1) throw new RangeError(`zeroOrderHold: period must be a positive integer, got ${d}`);
   if (d === 1) return x;
   const [B, T, C] = dims('zeroOrderHold', x);
   const out = emptyLike(x, x.shape);
-  const src = x.data, o = out.data;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const held = (b * T + t - (t % d)) * C;
-      o.set(src.subarray(held, held + C), (b * T + t) * C);
+  const k = kernelsOf(x, out);
+  const stride = d * C;
+  if (k) phases(B, T, d, (first, o, count) => k.copyRowsF32(x.ptr + first * C * 4, stride, count, C, out.ptr + (first + o) * C * 4, stride));
+  else {
+    const src = x.data, o = out.data;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const held = (b * T + t - (t % d)) * C;
+        o.set(src.subarray(held, held + C), (b * T + t) * C);
+      }
     }
   }
   return record(out, [x], (y) => {
+    if (k) {
+      const dx = x.gradPtr, g = y.gradPtr;
+      phases(B, T, d, (first, o, count) => k.addRowsF32(g + (first + o) * C * 4, stride, count, C, dx + first * C * 4, stride));
+      return;
+    }
     const dx = x.gradBuffer(), g = y.grad!;
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
