@@ -6,7 +6,14 @@ export function accumulateRowsF64(inp: usize, ldi: i32, rows: i32, n: i32, sum: 
   const ldiBytes = <usize>ldi << 2;
   for (let r = 0; r < rows; r++) {
     const ip = inp + <usize>r * ldiBytes;
-    for (let c = 0; c < n; c++) {
+    let c = 0;
+    if (ASC_FEATURE_SIMD) { // two columns per f64x2: the same additions, in the same order
+      for (; c + 2 <= n; c += 2) {
+        const sp = sum + (<usize>c << 3);
+        v128.store(sp, f64x2.add(v128.load(sp), f64x2.promote_low_f32x4(v128.load64_zero(ip + (<usize>c << 2)))));
+      }
+    }
+    for (; c < n; c++) {
       const sp = sum + (<usize>c << 3);
       store<f64>(sp, load<f64>(sp) + <f64>load<f32>(ip + (<usize>c << 2)));
     }

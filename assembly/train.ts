@@ -291,7 +291,15 @@ export function channelSquaresF64(x: usize, rows: i32, c: i32, mean: usize, out:
   const rowBytes = <usize>c << 2;
   for (let r = 0; r < rows; r++) {
     const xp = x + <usize>r * rowBytes;
-    for (let j = 0; j < c; j++) {
+    let j = 0;
+    if (ASC_FEATURE_SIMD) { // two channels per f64x2: the same operations as the scalar loop
+      for (; j + 2 <= c; j += 2) {
+        const d = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(xp + (<usize>j << 2))), v128.load(mean + (<usize>j << 3)));
+        const op = out + (<usize>j << 3);
+        v128.store(op, f64x2.add(v128.load(op), f64x2.mul(d, d)));
+      }
+    }
+    for (; j < c; j++) {
       const d = <f64>load<f32>(xp + (<usize>j << 2)) - load<f64>(mean + (<usize>j << 3));
       const op = out + (<usize>j << 3);
       store<f64>(op, load<f64>(op) + d * d);
@@ -304,7 +312,15 @@ export function channelDotF64(a: usize, b: usize, rows: i32, c: i32, out: usize)
   const rowBytes = <usize>c << 2;
   for (let r = 0; r < rows; r++) {
     const ap = a + <usize>r * rowBytes, bp = b + <usize>r * rowBytes;
-    for (let j = 0; j < c; j++) {
+    let j = 0;
+    if (ASC_FEATURE_SIMD) { // two channels per f64x2: the same operations as the scalar loop
+      for (; j + 2 <= c; j += 2) {
+        const o = <usize>j << 2, op = out + (<usize>j << 3);
+        const prod = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(ap + o)), f64x2.promote_low_f32x4(v128.load64_zero(bp + o)));
+        v128.store(op, f64x2.add(v128.load(op), prod));
+      }
+    }
+    for (; j < c; j++) {
       const o = <usize>j << 2, op = out + (<usize>j << 3);
       store<f64>(op, load<f64>(op) + <f64>load<f32>(ap + o) * <f64>load<f32>(bp + o));
     }
