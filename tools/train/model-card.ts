@@ -1,7 +1,8 @@
 /**
  * Ships a finished training run as a sedge model with its card, every number measured here:
  *
- *   npx tsx tools/train/model-card.ts --run RUN --data CORPUS --other OTHER --out models/sedge-tiny [--force]
+ *   npx tsx tools/train/model-card.ts --run RUN --data CORPUS --other OTHER --out models/sedge-tiny
+ *     [--render-log LOG] [--clean CLEAN] [--force]
  *
  * RUN is a `sedge train` folder (config.json, history.json, best-val-acc.safetensors); CORPUS the
  * `sedge dataset synth` folder it trained on (its voice-disjoint test split is scored); OTHER a
@@ -10,6 +11,11 @@
  * and `sedge sweep` over the published Cpp-NN lists, classifies examples/*.wav, and writes OUT.md
  * (the card), OUT.card.json (its numbers) and the plots OUT.{history,sweep,confusion}.svg. The eval
  * outputs are kept in OUT.eval/ (gitignored) so a single number can be traced to its clips.
+ *
+ * A run started with `initStateDict` from another run's checkpoint is a continuation: the card
+ * follows the chain back and counts every stage (epochs, wall time, recipe of each).
+ * LOG is the corpus's render-log.jsonl (what render did to each test clip: accuracy by SNR, level,
+ * reverb, ... and OUT.snr.svg); CLEAN the same test clips made with `--no-perturb` (clean speech).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -25,11 +31,12 @@ import type { SweepFile } from '../eval/sweep.js';
 import { CPP_NN_README } from '../../src/model/shapes.js';
 import type { EpochRecord } from './checkpoint.js';
 import { historySvg, historyTitle } from './history-svg.js';
+import { breakdown, readRenderLog, snrSvg, type Breakdown } from '../eval/render-breakdown.js';
 
 const { values: args } = parseArgs({
   options: {
     run: { type: 'string' }, data: { type: 'string' }, other: { type: 'string' }, out: { type: 'string' },
-    force: { type: 'boolean', default: false },
+    'render-log': { type: 'string' }, clean: { type: 'string' }, force: { type: 'boolean', default: false },
   },
 });
 for (const key of ['run', 'data', 'other', 'out'] as const) if (!args[key]) throw new UsageError(`give --${key}`);
@@ -39,13 +46,31 @@ if (!existsSync(source)) throw new UsageError(`${source} does not exist: is ${ru
 const files = {
   model: `${out}.safetensors`, card: `${out}.md`, json: `${out}.card.json`,
   history: `${out}.history.svg`, sweep: `${out}.sweep.svg`, confusion: `${out}.confusion.svg`, confusionOther: `${out}.confusion-other.svg`,
+  ...(args['render-log'] ? { snr: `${out}.snr.svg` } : {}),
 };
 for (const path of Object.values(files)) if (existsSync(path) && !args.force) throw new UsageError(`${path} exists; pass --force to replace it`);
 const work = `${out}.eval`;
 mkdirSync(work, { recursive: true });
 
-const description = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
-const history: EpochRecord[] = JSON.parse(readFileSync(join(run, 'history.json'), 'utf8'));
+interface Stage { run: string; description: any; history: EpochRecord[]; usedEpochs: number }
+/** This run and the runs it continues (initStateDict in a run folder), oldest first. */
+function stages(dir: string, usedEpochs?: number): Stage[] {
+  const description = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const history: EpochRecord[] = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'));
+  const stage = { run: dir, description, history, usedEpochs: usedEpochs ?? history.length };
+  const init: string | null = description.initStateDict ?? null;
+  if (!init || !existsSync(join(dirname(init), 'history.json'))) return [stage];
+  // The checkpoint it started from: best-val-acc/-loss (that epoch) or last (every epoch).
+  const parent: EpochRecord[] = JSON.parse(readFileSync(join(dirname(init), 'history.json'), 'utf8'));
+  const which = basename(init).startsWith('best-val-acc') ? parent.reduce((a, h) => (h.valAcc >= a.valAcc ? h : a)).epoch
+    : basename(init).startsWith('best-val-loss') ? parent.reduce((a, h) => (h.valLoss <= a.valLoss ? h : a)).epoch : parent.length;
+  return [...stages(dirname(init), which), stage];
+}
+const chain = stages(run);
+const description = chain[chain.length - 1].description;
+// Learning curves over the whole chain: each stage up to the epoch the next one started from.
+const history: EpochRecord[] = [];
+for (const st of chain) for (const h of st.history.slice(0, st.usedEpochs)) history.push({ ...h, epoch: history.length + 1 });
 const corpus = JSON.parse(readFileSync(join(args.data!, 'corpus.json'), 'utf8'));
 const otherCorpus = JSON.parse(readFileSync(join(args.other!, 'corpus.json'), 'utf8'));
 
@@ -67,7 +92,14 @@ const evals = {
   other954: await evaluate('other-1-9-54', args.other!, [1, 9, 54]),
   // Training clips without augmentation: how well the model fits what it was trained on (under- vs over-fitting).
   train: await evaluate('train-2800', args.data!, [1, 1, 1], 'train', 2800),
+  // The same test clips without any voice/room perturbation or noise: what the perturbations cost.
+  clean: args.clean ? await evaluate('clean-test-1-1-1', args.clean, [1, 1, 1]) : null,
 };
+let conditions: Breakdown | null = null;
+if (args['render-log']) {
+  conditions = breakdown(evals.test, readRenderLog(args['render-log']), join(work, 'test-1-1-1', 'eval.json'));
+  writeFileSync(files.snr!, snrSvg(conditions, 'test split at [1,1,1]: accuracy by the SNR of the noise the corpus added'));
+}
 copyFileSync(join(work, 'test-1-1-1', 'confusion.svg'), files.confusion);
 copyFileSync(join(work, 'other-1-1-1', 'confusion.svg'), files.confusionOther);
 
@@ -101,15 +133,26 @@ const examples = (await classifyFiles(model, exampleFiles)).map((r) => ({
 
 // ── the card ──
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-const trainSeconds = history.reduce((s, h) => s + h.seconds, 0);
-const trainClips = history.length * description.counts.train;
-const best = history.reduce((a, h) => (h.valAcc >= a.valAcc ? h : a));
+// Cost: every epoch any stage ran (also those after the checkpoint the next stage started from).
+const trainSeconds = chain.reduce((t, st) => t + st.history.reduce((s, h) => s + h.seconds, 0), 0);
+const trainClips = chain.reduce((t, st) => t + st.history.length * st.description.counts.train, 0);
+const last = chain[chain.length - 1];
+const lastBest = last.history.reduce((a, h) => (h.valAcc >= a.valAcc ? h : a));
+const best = history[history.length - last.history.length + lastBest.epoch - 1];
+const stageSummaries = chain.map((st) => ({
+  run: st.run, config: st.description.config.source, epochsRun: st.history.length, epochsUsed: st.usedEpochs,
+  plannedEpochs: st.description.config.epochs, lengthChanges: st.description.extensions ?? [],
+  augments: st.description.config.augments, backgroundNoise: st.description.config.backgroundNoise,
+  wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0),
+}));
 const summary = {
   model: relative(packageRoot(), files.model), parameters: info.params, mflopsPerSecond: info.flopsPerSecond / 1e6,
-  bestEpoch: best.epoch, epochs: history.length, plannedEpochs: description.config.epochs, lengthChanges: description.extensions ?? [],
+  bestEpoch: best.epoch, epochs: history.length, stages: stageSummaries,
   validationAccuracy: best.valAcc,
   train: { clips: evals.train.clips, accuracy: evals.train.accuracy },
   test: { clips: evals.test.clips, accuracy: evals.test.accuracy, accuracy_1_9_54: evals.test954.accuracy },
+  ...(evals.clean ? { cleanTest: { clips: evals.clean.clips, accuracy: evals.clean.accuracy } } : {}),
+  ...(conditions ? { testByCondition: conditions } : {}),
   otherSynthesizers: { clips: evals.other.clips, accuracy: evals.other.accuracy, accuracy_1_9_54: evals.other954.accuracy, perSynthesizer: perSynth(evals.other) },
   sweep: sweep.results.map((r) => ({ stepScales: r.stepScales, mflopsPerSecond: r.mflopsPerSecond, accuracy: r.accuracy })),
   training: { wallSeconds: trainSeconds, clipsPerSecond: trainClips / trainSeconds, workers: description.workers, batchSize: description.config.batchSize },
@@ -118,6 +161,9 @@ const summary = {
 writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');
 
 const c = description.config;
+// Each stage's config ships next to the model: OUT.yaml, OUT.stage-2.yaml, ...
+const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${i === 0 ? '' : `.stage-${i + 1}`}.yaml`));
+for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
 const rel = (p: string) => relative(dirname(out), p);
 const card = `# ${basename(out)}: S-Edge Tiny trained by sedge
 
@@ -136,7 +182,7 @@ human recordings.
 | validation (voice-disjoint, picked the checkpoint) | ${description.counts.validation} | ${pct(best.valAcc)} | |
 | **test** (voice-disjoint: held-out accent, variant families, MBROLA voices) | ${evals.test.clips} | **${pct(evals.test.accuracy)}** | ${pct(evals.test954.accuracy)} |
 | **other synthesizers** (flite, festival, SVOX Pico: never in training) | ${evals.other.clips} | **${pct(evals.other.accuracy)}** | ${pct(evals.other954.accuracy)} |
-
+${evals.clean ? `| the test clips made clean (same voices and words; no perturbation, reverb or noise) | ${evals.clean.clips} | ${pct(evals.clean.accuracy)} | |\n` : ''}
 Per synthesizer at [1,1,1]: ${Object.entries(summary.otherSynthesizers.perSynthesizer).map(([s, v]) => `${s} ${pct(v.accuracy)} (${v.clips} clips)`).join(', ')}.
 For orientation, not comparison: the authors' Tiny-RZOH on real Speech Commands reaches 89.4 % at [1,1,1] and 88.0 % at [1,9,54]
 (Cpp-NN README).
@@ -149,7 +195,7 @@ ${sweep.results.map((r) => `| [${r.stepScales.join(',')}] | ${r.mflopsPerSecond.
 
 ![accuracy vs compute](${rel(files.sweep)})
 
-Confusion matrices: [test split](${rel(files.confusion)}), [other synthesizers](${rel(files.confusionOther)}).
+${conditions ? conditionsSection(conditions) : ''}Confusion matrices: [test split](${rel(files.confusion)}), [other synthesizers](${rel(files.confusionOther)}).
 
 The example clips (\`npx sedge classify examples/*.wav\`): ${examples.filter((e) => e.label === e.truth).length} of ${examples.length} right
 (${examples.map((e) => `${e.truth} → ${e.label}`).join(', ')}).
@@ -178,11 +224,15 @@ Input standardisation (training split): mean ${model.inputMean}, std ${model.inp
 
 The authors' recipe (spec §5.7): AdamW, lr ${c.learningRate} (SSM group) / ${4 * c.learningRate} (rest, weight decay ${c.weightDecay}),
 batch ${c.batchSize}, ${c.warmupSteps}-step warm-up then cosine per step, cross-entropy + 0.1 × decoder orthogonality, ${c.model.init} init,
-BatchNorm (folded at export), trainable skip, RZOH ${JSON.stringify(c.rzoh)}, "${c.augments}" augmentation + background noise
-(p = ${c.backgroundNoise}), seed ${c.seed}. Checkpoint: best validation accuracy (epoch ${best.epoch} of ${history.length}).
-${summary.lengthChanges.length ? `Run length changed on resume (\`--reschedule\`): ${summary.lengthChanges.map((e: { atStep: number; fromEpochs: number; toEpochs: number }) => `at step ${e.atStep} from ${e.fromEpochs} to ${e.toEpochs} epochs`).join('; ')}; the cosine follows the latest length.` : ''}
+BatchNorm (folded at export), trainable skip, RZOH ${JSON.stringify(c.rzoh)}, seed ${c.seed}.
+${chain.length > 1 ? `Trained in ${chain.length} stages, each a new run (its own warm-up and cosine) started from the previous stage's checkpoint:` : 'One stage:'}
 
-Training: ${history.length} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine
+| stage | config | epochs run | used up to epoch | training-time augmentation | wall time |
+|---|---|---|---|---|---|
+${stageSummaries.map((st, i) => `| ${i + 1} | \`${stageConfigs[i]}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
+
+Checkpoint: best validation accuracy (epoch ${best.epoch} of the ${history.length} in the curves below).
+Training: ${chain.reduce((n, st) => n + st.history.length, 0)} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine
 (${description.workers} worker threads), ${(trainClips / trainSeconds).toFixed(1)} clips/s on average
 (per epoch ${Math.min(...history.map((h) => h.clipsPerSecond)).toFixed(1)}–${Math.max(...history.map((h) => h.clipsPerSecond)).toFixed(1)}).
 
@@ -195,10 +245,21 @@ bash tools/data/install-voices.sh                      # espeak-ng + MBROLA voic
 npx sedge dataset synth --out data/synth --seed ${corpus.seed}
 bash tools/data/install-voices.sh --other-synths        # flite, festival, SVOX Pico
 npx sedge dataset other-synth --out data/other-synth
-npx sedge train --config models/sedge-tiny.yaml --data data/synth --out runs/tiny-v1
-npx tsx tools/train/model-card.ts --run runs/tiny-v1 --data data/synth --other data/other-synth --out models/sedge-tiny
+${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data data/synth --out runs/stage-${i + 1}${i === 0 ? '' : ` --init-state runs/stage-${i}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
+npx tsx tools/train/model-card.ts --run runs/stage-${chain.length} --data data/synth --other data/other-synth --out models/sedge-tiny
 \`\`\`
 `;
 writeFileSync(files.card, card);
+
+function conditionsSection(b: Breakdown): string {
+  const row = (field: string) => b[field].map((k) => `${k.name} ${pct(k.accuracy)} (${k.clips})`).join(' · ');
+  return `Test accuracy at [1,1,1] by what the corpus generator did to the clip (from its render log; clips in brackets):
+
+${Object.keys(b).map((field) => `- ${field}: ${row(field)}`).join('\n')}
+
+![accuracy by SNR](${rel(files.snr!)})
+
+`;
+}
 console.log(`wrote ${Object.values(files).map((p) => relative(process.cwd(), p)).join(', ')}`);
 console.log(JSON.stringify({ test: summary.test, other: summary.otherSynthesizers, examples: `${examples.filter((e) => e.label === e.truth).length}/${examples.length}` }, null, 1));
