@@ -20,7 +20,7 @@ import { parseModel } from '../../src/model/parse.js';
 import { Rng } from '../../tools/data/prng.js';
 import { encodeCheckpoint, readCheckpointMeta, restoreCheckpoint } from '../../tools/train/checkpoint.js';
 import { CONFIG_KEYS, parseConfigYaml, presetConfig, resolveConfig } from '../../tools/train/config.js';
-import { decoderOrthogonality } from '../../tools/autograd/loss.js';
+import { crossEntropy, decoderOrthogonality } from '../../tools/autograd/loss.js';
 import { SEDGE_CONFIGS, SedgeModel } from '../../tools/train/model.js';
 import { AdamW, sedgeParamGroups } from '../../tools/train/optim.js';
 import { sharedSplit, TrainerPool } from '../../tools/train/parallel.js';
@@ -145,8 +145,15 @@ seed: 1234
     ['preset: huge', 'preset "huge" is not one of'],
     ['- a list', 'expected a mapping'],
     ['preset: tiny\nlr: 0.1\nlearning_rate: 0.2', 'given twice'],
+    ['preset: tiny\ntrain_step_scales: [1, 2]', 'train_step_scales: step scales [1,2] have 2 entries, the model has 3 layers'],
+    ['preset: tiny\ntrain_step_scales: [1, 2, 5]', 'train_step_scales: step scale 5 of layer 2 must be a positive integer multiple of 2'],
   ])('refuses %j', (text, message) => {
     expect(() => parseConfigYaml(text, 'bad.yaml')).toThrow(message);
+  });
+
+  it('train_step_scales: absent means all 1; given, it is checked like any step-scale list', () => {
+    expect(presetConfig('tiny')!.trainStepScales).toBeUndefined();
+    expect(parseConfigYaml('preset: tiny\ntrain_step_scales: [1, 2, 6]\n', 't.yaml').trainStepScales).toEqual([1, 2, 6]);
   });
 
   it('resolveConfig: a preset name, a .yaml path, or a clear error', () => {
@@ -268,6 +275,34 @@ describe('one training step is the authors\' (golden README §3.7)', () => {
       const b = Array.from(want.data as Float32Array, (v, i) => projected(key, v, i));
       expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]))), key).toBeLessThan(TORCH_TOL);
     }
+  });
+});
+
+describe('training step scales', () => {
+  it('the workers run the training passes at the configured step scales', async () => {
+    const rng = new Rng(7);
+    const split = sharedSplit(4);
+    split.x.set(Float32Array.from({ length: 4 * 16000 }, () => rng.normal()));
+    split.labels.set([0, 1, 2, 3]);
+    const lossAt = async (stepScales?: number[]) => {
+      const master = await SedgeModel.create(SEDGE_CONFIGS.tiny, { dtype: 'f32', engine: false, seed: 3 });
+      const pool = await TrainerPool.create(1, { model: SEDGE_CONFIGS.tiny, seed: 1, inputMean: 0, inputStd: 1 - 1e-5, augment: null, background: [], splits: { train: split }, stepScales }, master);
+      try {
+        pool.publish(master, true);
+        return (await pool.step(master, Int32Array.of(0, 1, 2, 3), { step: 0, epoch: 0, periods: null })).ceSum;
+      } finally {
+        await pool.close();
+      }
+    };
+    const direct = async (stepScales: number[]) => {
+      const model = await SedgeModel.create(SEDGE_CONFIGS.tiny, { dtype: 'f32', seed: 3 });
+      const clips = [0, 1, 2, 3].map((i) => split.x.slice(i * 16000, (i + 1) * 16000));
+      return crossEntropy(model.forward(clips, { train: true, stepScales }), [0, 1, 2, 3]).item() * 4;
+    };
+    const [full, coarse] = [await lossAt(), await lossAt([1, 2, 6])];
+    expect(coarse).toBeCloseTo(await direct([1, 2, 6]), 4);
+    expect(full).toBeCloseTo(await direct([1, 1, 1]), 4);
+    expect(Math.abs(full - coarse)).toBeGreaterThan(1e-3);
   });
 });
 

@@ -73,6 +73,8 @@ export interface ReplicaOptions {
   augment: AugmentOptions | null;
   background: Float32Array[];
   splits: { train?: SharedSplit; validation?: SharedSplit; test?: SharedSplit };
+  /** Step scales of the training passes (default all 1); evaluation always runs at 1. */
+  stepScales?: number[];
 }
 
 export interface StepRequest {
@@ -266,6 +268,7 @@ export class Replica {
     const t1 = performance.now();
     const logits = model.forward(clips, {
       train: true,
+      stepScales: this.options.stepScales,
       rzoh: periods ? (layer) => periods[layer] : undefined,
       rng: () => dropoutRng.next(),
     });
