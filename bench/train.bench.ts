@@ -8,7 +8,8 @@
  *      the time in augmentation, forward, backward and waiting at the BatchNorm all-reduces
  *
  * Machines are shared: the report prints the load average, and CPU seconds next to wall seconds.
- * Run: npx tsx bench/train.bench.ts [--config tiny] [--steps 12] [--workers 1,2] [--json]
+ * Run: npx tsx bench/train.bench.ts [--config tiny|FILE.yaml] [--steps 12] [--workers 1,2] [--json]
+ * (a FILE.yaml with `train_step_scales: [1, 2, 6]` times training at coarser step scales)
  */
 import { cpus, loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
@@ -52,6 +53,7 @@ function syntheticSplit(clips: number): SharedSplit {
 const train = syntheticSplit(4 * BATCH);
 const replicaOptions: ReplicaOptions = {
   model: modelConfigOf(config), seed: 1, inputMean: 0, inputStd: 0.05, augment: WEAK, background: [], splits: { train },
+  stepScales: config.trainStepScales,
 };
 const rzoh = config.rzoh;
 const periodsAt = (step: number) => (rzoh.length ? rzoh.map((p, j) => rzohPeriod(p, () => Rng.derive(1, 'rzoh', step, j).next())) : null);
