@@ -246,7 +246,9 @@ npx sedge dataset synth --out data/synth --seed ${corpus.seed}
 bash tools/data/install-voices.sh --other-synths        # flite, festival, SVOX Pico
 npx sedge dataset other-synth --out data/other-synth
 ${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data data/synth --out runs/stage-${i + 1}${i === 0 ? '' : ` --init-state runs/stage-${i}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
-npx tsx tools/train/model-card.ts --run runs/stage-${chain.length} --data data/synth --other data/other-synth --out models/sedge-tiny
+${args['render-log'] || args.clean ? `npx sedge dataset synth --out data/synth-test --seed ${corpus.seed} --splits test                    # the same test clips + render-log.jsonl
+npx sedge dataset synth --out data/synth-test-clean --seed ${corpus.seed} --splits test --no-perturb  # the same utterances, clean
+` : ''}npx tsx tools/train/model-card.ts --run runs/stage-${chain.length} --data data/synth --other data/other-synth --out models/sedge-tiny${args['render-log'] ? ' \\\n  --render-log data/synth-test/render-log.jsonl' : ''}${args.clean ? ' --clean data/synth-test-clean' : ''}
 \`\`\`
 `;
 writeFileSync(files.card, card);
