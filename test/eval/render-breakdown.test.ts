@@ -6,7 +6,7 @@ import { DataError, UsageError } from '../../src/errors.js';
 import { breakdown, readRenderLog, snrSvg, type RenderRecord } from '../../tools/eval/render-breakdown.js';
 
 const record = (path: string, snrDb: number | null, over: Partial<RenderRecord> = {}): RenderRecord => ({
-  path, split: 'test', voice: 'es.en-us.none', text: 'yes', speed: 1, eq: [], reverb: null, levelDb: -20, noise: snrDb === null ? null : 'white', snrDb, ...over,
+  path, split: 'test', voice: 'es.en-us.none', text: 'yes', speed: 1, eq: [], reverb: null, levelDb: -20, offset: 0, noise: snrDb === null ? null : 'white', snrDb, ...over,
 });
 
 function logFile(records: RenderRecord[]): string {

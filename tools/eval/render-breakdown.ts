@@ -11,19 +11,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataError, UsageError } from '../../src/errors.js';
+import type { RenderInfo } from '../data/render.js';
 import { el, linearScale, svgDocument, text } from './svg.js';
 
-export interface RenderRecord {
+/** One line of a corpus's render-log.jsonl: the clip, its voice and text, and what render did. */
+export interface RenderRecord extends RenderInfo {
   path: string;
   split: string;
   voice: string;
   text: string;
-  speed: number;
-  eq: string[];
-  reverb: number | null;
-  levelDb: number;
-  noise: string | null;
-  snrDb: number | null;
 }
 
 export interface Bucket { name: string; clips: number; correct: number; accuracy: number }
