@@ -11,17 +11,8 @@
  * Errors are SedgeErrors (→ exit 2): a missing espeak-ng names its apt-get command, a non-empty
  * output folder names --force/--resume, a bad corpus names the file.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { labelList, positiveInt } from './options.js';
-
-type Split = 'train' | 'validation' | 'test';
-
-function splitList(value: string): Split[] {
-  const splits = labelList(value);
-  const bad = splits.find((s) => s !== 'train' && s !== 'validation' && s !== 'test');
-  if (bad !== undefined || splits.length === 0) throw new InvalidArgumentError(`expected some of train,validation,test, got '${value}'`);
-  return splits as Split[];
-}
 
 export interface DatasetSynthOptions {
   /** Output folder (default data/synth). Refused if not empty, unless force or resume. */
@@ -40,8 +31,8 @@ export interface DatasetSynthOptions {
   mbrola?: boolean;
   /** false: clean centred clips (no voice/room perturbation, no noise), e.g. to measure what the noise costs. */
   perturb?: boolean;
-  /** Write only these splits; each clip is the one the full corpus would have. */
-  splits?: Split[];
+  /** Write only these splits (train, validation, test; checked by the generator); each clip is the one the full corpus would have. */
+  splits?: ('train' | 'validation' | 'test')[];
   json?: boolean;
 }
 
@@ -166,7 +157,7 @@ export function registerDataset(program: Command): Command {
     .option('--jobs <n>', 'espeak-ng processes at once (default: number of cores)', positiveInt)
     .option('--no-mbrola', 'use espeak-ng voices only')
     .option('--no-perturb', 'clean centred clips: no voice/room perturbation, reverb or noise')
-    .option('--splits <list>', 'write only these splits, e.g. test (each clip as in the full corpus)', splitList)
+    .option('--splits <list>', 'write only these splits, e.g. test (each clip as in the full corpus)', labelList)
     .option('--force', 'delete an existing corpus in --out and start over')
     .option('--resume', 'finish an interrupted run with the same options')
     .option('--json', 'print a JSON summary (with the manifest)')
