@@ -53,6 +53,8 @@ const work = `${out}.eval`;
 mkdirSync(work, { recursive: true });
 
 interface Stage { run: string; description: any; history: EpochRecord[]; usedEpochs: number }
+/** The epoch a run's best-val-acc checkpoint holds (the last of equal ones, as train() keeps it). */
+const bestValAcc = (history: readonly EpochRecord[]): EpochRecord => history.reduce((a, h) => (h.valAcc >= a.valAcc ? h : a));
 /** This run and the runs it continues (initStateDict in a run folder), oldest first. */
 function stages(dir: string, usedEpochs?: number): Stage[] {
   const description = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
@@ -62,7 +64,7 @@ function stages(dir: string, usedEpochs?: number): Stage[] {
   if (!init || !existsSync(join(dirname(init), 'history.json'))) return [stage];
   // The checkpoint it started from: best-val-acc/-loss (that epoch) or last (every epoch).
   const parent: EpochRecord[] = JSON.parse(readFileSync(join(dirname(init), 'history.json'), 'utf8'));
-  const which = basename(init).startsWith('best-val-acc') ? parent.reduce((a, h) => (h.valAcc >= a.valAcc ? h : a)).epoch
+  const which = basename(init).startsWith('best-val-acc') ? bestValAcc(parent).epoch
     : basename(init).startsWith('best-val-loss') ? parent.reduce((a, h) => (h.valLoss <= a.valLoss ? h : a)).epoch : parent.length;
   return [...stages(dirname(init), which), stage];
 }
@@ -71,6 +73,9 @@ const description = chain[chain.length - 1].description;
 // Learning curves over the whole chain: each stage up to the epoch the next one started from.
 const history: EpochRecord[] = [];
 for (const st of chain) for (const h of st.history.slice(0, st.usedEpochs)) history.push({ ...h, epoch: history.length + 1 });
+// Checked before any work: each stage's config ships next to the model: OUT.yaml, OUT.stage-2.yaml, ...
+const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${i === 0 ? '' : `.stage-${i + 1}`}.yaml`));
+for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
 const corpus = JSON.parse(readFileSync(join(args.data!, 'corpus.json'), 'utf8'));
 const otherCorpus = JSON.parse(readFileSync(join(args.other!, 'corpus.json'), 'utf8'));
 
@@ -137,7 +142,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const trainSeconds = chain.reduce((t, st) => t + st.history.reduce((s, h) => s + h.seconds, 0), 0);
 const trainClips = chain.reduce((t, st) => t + st.history.length * st.description.counts.train, 0);
 const last = chain[chain.length - 1];
-const lastBest = last.history.reduce((a, h) => (h.valAcc >= a.valAcc ? h : a));
+const lastBest = bestValAcc(last.history);
 const best = history[history.length - last.history.length + lastBest.epoch - 1];
 const stageSummaries = chain.map((st) => ({
   run: st.run, config: st.description.config.source, epochsRun: st.history.length, epochsUsed: st.usedEpochs,
@@ -161,9 +166,6 @@ const summary = {
 writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');
 
 const c = description.config;
-// Each stage's config ships next to the model: OUT.yaml, OUT.stage-2.yaml, ...
-const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${i === 0 ? '' : `.stage-${i + 1}`}.yaml`));
-for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
 const rel = (p: string) => relative(dirname(out), p);
 const card = `# ${basename(out)}: S-Edge Tiny trained by sedge
 
