@@ -227,7 +227,7 @@ Input standardisation (training split): mean ${model.inputMean}, std ${model.inp
 
 ## Recipe
 
-The authors' recipe (spec §5.7): AdamW, lr ${c.learningRate} (SSM group) / ${4 * c.learningRate} (rest, weight decay ${c.weightDecay}),
+The authors' recipe (spec §5.7): AdamW with the peak lr below for the SSM group and 4× for the rest (weight decay ${c.weightDecay}),
 batch ${c.batchSize}, ${c.warmupSteps}-step warm-up then cosine per step, cross-entropy + 0.1 × decoder orthogonality, ${c.model.init} init,
 BatchNorm (folded at export), trainable skip, RZOH ${JSON.stringify(c.rzoh)}, seed ${c.seed}.
 ${chain.length > 1 ? `Trained in ${chain.length} stages, each a new run (its own warm-up and cosine) started from the previous stage's checkpoint:` : 'One stage:'}
