@@ -234,7 +234,7 @@ ${chain.length > 1 ? `Trained in ${chain.length} stages, each a new run (its own
 
 | stage | config | epochs run | used up to epoch | training-time augmentation | training step scales | peak lr | wall time |
 |---|---|---|---|---|---|---|---|
-${stageSummaries.map((st, i) => `| ${i + 1} | \`${stageConfigs[i]}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise} | ${st.trainStepScales ? JSON.stringify(st.trainStepScales) : '[1,1,1]'} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
+${stageSummaries.map((st, i) => `| ${i + 1} | \`${stageConfigs[i]}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
 
 Checkpoint: best validation accuracy (epoch ${best.epoch} of the ${history.length} in the curves below).
 Training: ${chain.reduce((n, st) => n + st.history.length, 0)} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine
