@@ -4,6 +4,7 @@
  *   sedge dataset synth [--out DIR] [--seed N] [--per-word N] [--force] [--resume] [--jobs N] [--no-mbrola]
  *                       [--no-perturb] [--splits train,validation,test] [--json]
  *   sedge dataset other-synth [--out DIR] [--seed N] [--force] [--resume] [--json]
+ *   sedge dataset merge --out DIR <source> <source>… [--labels a,b,…] [--force] [--json]
  *   sedge dataset stats <dir> [--labels a,b,…] [--no-audio] [--json]
  *
  * The generators are offline tooling, imported lazily so that the runtime never loads them.
@@ -41,6 +42,14 @@ export interface DatasetOtherSynthOptions {
   seed?: number;
   force?: boolean;
   resume?: boolean;
+  json?: boolean;
+}
+
+export interface DatasetMergeOptions {
+  out: string;
+  labels?: string[];
+  /** Replace an earlier corpus in `out`. */
+  force?: boolean;
   json?: boolean;
 }
 
@@ -93,6 +102,18 @@ export async function datasetOtherSynthCommand(options: DatasetOtherSynthOptions
   return result;
 }
 
+export async function datasetMergeCommand(sources: string[], options: DatasetMergeOptions, log: Log = console.log) {
+  const { mergeCorpora } = await import('../../tools/data/merge.js');
+  const manifest = mergeCorpora({ sources, outDir: options.out, labels: options.labels, force: options.force });
+  if (options.json) log(JSON.stringify({ out: options.out, ...manifest }));
+  else {
+    const c = manifest.counts;
+    log(`wrote ${options.out}: links to ${c.total} clips (train ${c.train}, validation ${c.validation}, test ${c.test}) from ${sources.length} folders; ` +
+      `clips of source k renumbered n → n + ${manifest.sources[1].clipNumberOffset}·k`);
+  }
+  return manifest;
+}
+
 export async function datasetStatsCommand(dir: string, options: DatasetStatsOptions = {}, log: Log = console.log): Promise<DatasetStats> {
   const { SpeechCommandsCorpus, SPLITS, trainingStats } = await import('../../tools/data/speech-commands.js');
   const corpus = SpeechCommandsCorpus.open(dir, { labels: options.labels, allowMissingWords: true });
@@ -141,7 +162,7 @@ export async function datasetStatsCommand(dir: string, options: DatasetStatsOpti
   return stats;
 }
 
-/** Adds `dataset synth|other-synth|stats` to the CLI. */
+/** Adds `dataset synth|other-synth|merge|stats` to the CLI. */
 export function registerDataset(program: Command): Command {
   const seed = (value: string): number => {
     const n = Number(value);
@@ -170,6 +191,14 @@ export function registerDataset(program: Command): Command {
     .option('--resume', 'finish an interrupted run')
     .option('--json', 'print a JSON summary')
     .action(async (opts: DatasetOtherSynthOptions) => { await datasetOtherSynthCommand(opts); });
+  dataset.command('merge')
+    .description('one corpus from several, as symbolic links: every split is the union (e.g. two seeds of synth, or your own recordings)')
+    .argument('<sources...>', 'Speech Commands-style folders; the first keeps its clip names')
+    .requiredOption('--out <dir>', 'output folder (links only: keep the sources)')
+    .option('--labels <words>', 'comma-separated label list (default: the 35 Speech Commands words)', labelList)
+    .option('--force', 'replace an earlier corpus in --out')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (sources: string[], opts: DatasetMergeOptions) => { await datasetMergeCommand(sources, opts); });
   dataset.command('stats')
     .description('counts per split and word, speakers per split (and any shared), training mean/std')
     .argument('<dir>', 'a Speech Commands-style folder')
