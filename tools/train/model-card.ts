@@ -76,8 +76,28 @@ for (const st of chain) for (const h of st.history.slice(0, st.usedEpochs)) hist
 // Checked before any work: each stage's config ships next to the model: OUT.yaml, OUT.stage-2.yaml, ...
 const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${i === 0 ? '' : `.stage-${i + 1}`}.yaml`));
 for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
-const corpus = JSON.parse(readFileSync(join(args.data!, 'corpus.json'), 'utf8'));
-const otherCorpus = JSON.parse(readFileSync(join(args.other!, 'corpus.json'), 'utf8'));
+const readManifest = (dir: string) => {
+  const path = join(dir, 'corpus.json');
+  if (!existsSync(path)) throw new UsageError(`${path} is missing: the card describes each corpus from its manifest`);
+  return JSON.parse(readFileSync(path, 'utf8'));
+};
+const corpus = readManifest(args.data!);
+const otherCorpus = readManifest(args.other!);
+// Each stage's training data: CORPUS itself, or a `sedge dataset merge` of it with more `synth` renderings.
+const synthFolder = (c: any) => {
+  const splits: string[] = c.options.splits ?? ['train', 'validation', 'test']; // manifests before --splits existed hold all three
+  const all = splits.length === 3;
+  const name = c.seed === corpus.seed && all ? 'data/synth' : `data/synth-seed${c.seed}${all ? '' : `-${splits.join('-')}`}`;
+  return { name, seed: c.seed as number, splits, command: `npx sedge dataset synth --out ${name} --seed ${c.seed}${all ? '' : ` --splits ${splits.join(',')}`}` };
+};
+const stageData = chain.map((st) => {
+  const manifest = readManifest(st.description.dataDir);
+  if (manifest.generator !== 'sedge dataset merge') return { folder: 'data/synth', extra: [], commands: [] };
+  const sources: ReturnType<typeof synthFolder>[] = manifest.sources.map((source: { path: string }) => synthFolder(readManifest(source.path)));
+  const folder = `data/${sources.map((f) => basename(f.name)).join('+')}`;
+  const extra = sources.filter((f) => f.name !== 'data/synth');
+  return { folder, extra, commands: [...extra.map((f) => f.command), `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`] };
+});
 
 mkdirSync(dirname(out), { recursive: true });
 copyFileSync(source, files.model);
@@ -217,12 +237,14 @@ The example clips (\`npx sedge classify examples/*.wav\`): ${examples.filter((e)
 ## Data
 
 \`sedge dataset synth --seed ${corpus.seed}\` (generator v${corpus.generatorVersion}, espeak-ng ${corpus.espeakNg}): ${corpus.perWord} clips per word,
-${description.counts.train} training / ${description.counts.validation} validation / ${description.counts.test} test clips, espeak-ng accents × variants and
+${corpus.counts.train} training / ${corpus.counts.validation} validation / ${corpus.counts.test} test clips, espeak-ng accents × variants and
 MBROLA voices (${corpus.options.mbrolaShare * 100} % of clips), with speed, pitch, vocal-tract length, EQ, band limits, reverberation, level and noise at
 0–40 dB SNR drawn per clip (tools/data/README.md). Validation and test share no voice family with training:
 validation holds out ${corpus.heldOut.validation.accents.join(', ')}, ${corpus.heldOut.validation.variantFamilies.length} variant families and ${corpus.heldOut.validation.mbrola.join(', ')};
 test holds out ${corpus.heldOut.test.accents.join(', ')}, ${corpus.heldOut.test.variantFamilies.length} variant families and ${corpus.heldOut.test.mbrola.join(', ')}.
-Other synthesizers: \`sedge dataset other-synth\` (${otherCorpus.voices.length} voices × 35 words × speeds ${otherCorpus.stretches.join('/')}).
+${stageData.map((d, i) => d.extra.length ? `Stage ${i + 1} trained on ${chain[i].description.counts.train} clips: these training clips plus ${d.extra.map((f) => `the ${f.splits.join('/')} split rendered again with seed ${f.seed}`).join(' and ')}
+(new voice picks, prosody, perturbations and noise; the same held-out voice families, so no validation or test voice), joined by \`sedge dataset merge\`.
+` : '').join('')}Other synthesizers: \`sedge dataset other-synth\` (${otherCorpus.voices.length} voices × 35 words × speeds ${otherCorpus.stretches.join('/')}).
 Input standardisation (training split): mean ${model.inputMean}, std ${model.inputStd}, stored in the model.
 
 ## Recipe
@@ -250,7 +272,7 @@ bash tools/data/install-voices.sh                      # espeak-ng + MBROLA voic
 npx sedge dataset synth --out data/synth --seed ${corpus.seed}
 bash tools/data/install-voices.sh --other-synths        # flite, festival, SVOX Pico
 npx sedge dataset other-synth --out data/other-synth
-${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data data/synth --out runs/stage-${i + 1}${i === 0 ? '' : ` --init-state runs/stage-${i}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
+${[...new Set(stageData.flatMap((d) => d.commands))].map((command) => `${command}\n`).join('')}${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data ${stageData[i].folder} --out runs/stage-${i + 1}${i === 0 ? '' : ` --init-state runs/stage-${i}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
 ${args['render-log'] || args.clean ? `npx sedge dataset synth --out data/synth-test --seed ${corpus.seed} --splits test                    # the same test clips + render-log.jsonl
 npx sedge dataset synth --out data/synth-test-clean --seed ${corpus.seed} --splits test --no-perturb  # the same utterances, clean
 ` : ''}npx tsx tools/train/model-card.ts --run runs/stage-${chain.length} --data data/synth --other data/other-synth --out models/sedge-tiny${args['render-log'] ? ' \\\n  --render-log data/synth-test/render-log.jsonl' : ''}${args.clean ? ' --clean data/synth-test-clean' : ''}
