@@ -74,6 +74,8 @@ describe('mergeCorpora', () => {
     corpus('big', ['up/t9_nohash_1000.wav']);
     corpus('small', ['up/t9_nohash_0.wav']);
     expect(() => mergeCorpora({ sources: [dir('big'), dir('small')], outDir: dir('out-big'), labels })).toThrow(DataError);
+    expect(() => mergeCorpora({ sources: [dir('big'), dir('small')], outDir: dir('out-big'), labels }))
+      .toThrow(/small\/up\/t9_nohash_0\.wav: would be up\/t9_nohash_1000\.wav in the merged folder, like .*big\/up\/t9_nohash_1000\.wav/);
     expect(() => mergeCorpora({ sources: [dir('a')], outDir: dir('out-one'), labels })).toThrow(/at least two/);
     expect(() => mergeCorpora({ sources: [dir('a'), dir('missing')], outDir: dir('out-missing'), labels })).toThrow(/missing: data folder not found/);
   });

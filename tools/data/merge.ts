@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from '
 import { basename, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../../src/errors.js';
 import { MANIFEST, prepareOutDir, writeFileAtomic } from './corpus-files.js';
-import { BACKGROUND_FOLDER, SPLITS, SpeechCommandsCorpus, TESTING_LIST, VALIDATION_LIST, type Split } from './speech-commands.js';
+import { BACKGROUND_FOLDER, CLIP_NAME, SPLITS, SpeechCommandsCorpus, TESTING_LIST, VALIDATION_LIST, type Split } from './speech-commands.js';
 
 /** Clip numbers of source k start at k · CLIP_NUMBER_OFFSET. */
 export const CLIP_NUMBER_OFFSET = 1000;
@@ -34,7 +34,7 @@ export interface MergeManifest {
   counts: Record<Split, number> & { total: number };
 }
 
-interface Link { target: string; path: string; split: Split; speaker: string; source: string }
+interface Link { target: string; split: Split; from: string }
 
 export function mergeCorpora(options: MergeOptions): MergeManifest {
   if (options.sources.length < 2) throw new UsageError(`merge needs at least two source folders, got ${options.sources.length}`);
@@ -51,20 +51,20 @@ export function mergeCorpora(options: MergeOptions): MergeManifest {
   corpora.forEach((corpus, k) => {
     for (const split of SPLITS) {
       for (const clip of corpus.clips(split)) {
-        const [word, name] = clip.path.split('/');
-        const n = Number(/_nohash_(\d+)\.wav$/.exec(name)![1]);
-        const path = `${word}/${clip.speaker}_nohash_${n + k * CLIP_NUMBER_OFFSET}.wav`;
+        const from = join(corpus.root, clip.path);
+        const n = Number(CLIP_NAME.exec(basename(clip.path))![2]);
+        const path = `${clip.word}/${clip.speaker}_nohash_${n + k * CLIP_NUMBER_OFFSET}.wav`;
         const clash = links.get(path);
-        if (clash) throw new DataError(join(corpus.root, clip.path), `would be ${path} in the merged folder, like ${join(clash.source, basename(clash.target))} (clip numbers ≥ ${CLIP_NUMBER_OFFSET} collide)`);
+        if (clash) throw new DataError(from, `would be ${path} in the merged folder, like ${clash.from} (clip numbers ≥ ${CLIP_NUMBER_OFFSET} collide)`);
         // Only across sources: a source's own split is its author's business.
         const side = split === 'train' ? 'train' : 'heldOut', other = split === 'train' ? 'heldOut' : 'train';
         const seen = speakerSides.get(clip.speaker) ?? {};
         if (seen[other] !== undefined && seen[other] !== k) {
-          throw new DataError(join(corpus.root, clip.path), `speaker '${clip.speaker}' is in the ${split} split here and ${other === 'train' ? 'in the training split' : 'held out'} in ${corpora[seen[other]!].root}: the merged validation/test would share a voice with training`);
+          throw new DataError(from, `speaker '${clip.speaker}' is in the ${split} split here and ${other === 'train' ? 'in the training split' : 'held out'} in ${corpora[seen[other]!].root}: the merged validation/test would share a voice with training`);
         }
         seen[side] ??= k;
         speakerSides.set(clip.speaker, seen);
-        links.set(path, { target: realpathSync(join(corpus.root, clip.path)), path, split, speaker: clip.speaker, source: corpus.root });
+        links.set(path, { target: realpathSync(from), split, from });
       }
     }
     for (const file of corpus.backgroundPaths()) {
@@ -75,13 +75,13 @@ export function mergeCorpora(options: MergeOptions): MergeManifest {
 
   const words = (options.labels ?? corpora[0].labels) as readonly string[];
   prepareOutDir(options.outDir, words, { force: options.force });
-  for (const link of links.values()) {
-    mkdirSync(join(outDir, link.path, '..'), { recursive: true });
-    symlinkSync(link.target, join(outDir, link.path));
+  for (const [path, link] of links) {
+    mkdirSync(join(outDir, path, '..'), { recursive: true });
+    symlinkSync(link.target, join(outDir, path));
   }
   if (background.size > 0) mkdirSync(join(outDir, BACKGROUND_FOLDER), { recursive: true });
   for (const [name, target] of background) symlinkSync(target, join(outDir, BACKGROUND_FOLDER, name));
-  const list = (split: Split) => [...links.values()].filter((l) => l.split === split).map((l) => `${l.path}\n`).join('');
+  const list = (split: Split) => [...links].filter(([, l]) => l.split === split).map(([path]) => `${path}\n`).join('');
   writeFileAtomic(join(outDir, VALIDATION_LIST), list('validation'));
   writeFileAtomic(join(outDir, TESTING_LIST), list('test'));
 

@@ -57,7 +57,8 @@ export interface OpenOptions {
   allowMissingWords?: boolean;
 }
 
-const CLIP_NAME = /^(.+)_nohash_(\d+)\.wav$/;
+/** <speaker>_nohash_<n>.wav: the speaker and the clip number. */
+export const CLIP_NAME = /^(.+)_nohash_(\d+)\.wav$/;
 
 /** Reads a clip file: decode, mono, resample to 16 kHz, zero-pad to 16000; errors name the path. */
 export function readClip(file: string): Float32Array {
