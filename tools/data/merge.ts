@@ -73,8 +73,7 @@ export function mergeCorpora(options: MergeOptions): MergeManifest {
     }
   });
 
-  const words = (options.labels ?? corpora[0].labels) as readonly string[];
-  prepareOutDir(options.outDir, words, { force: options.force });
+  prepareOutDir(options.outDir, corpora[0].labels, { force: options.force });
   for (const [path, link] of links) {
     mkdirSync(join(outDir, path, '..'), { recursive: true });
     symlinkSync(link.target, join(outDir, path));

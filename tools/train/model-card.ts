@@ -29,6 +29,7 @@ import { packageRoot } from '../../src/node/package-root.js';
 import type { EvalReport } from '../eval/evaluate.js';
 import type { SweepFile } from '../eval/sweep.js';
 import { CPP_NN_README } from '../../src/model/shapes.js';
+import { MANIFEST } from '../data/corpus-files.js';
 import type { EpochRecord } from './checkpoint.js';
 import { historySvg, historyTitle } from './history-svg.js';
 import { breakdown, readRenderLog, snrSvg, type Breakdown } from '../eval/render-breakdown.js';
@@ -77,7 +78,7 @@ for (const st of chain) for (const h of st.history.slice(0, st.usedEpochs)) hist
 const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${i === 0 ? '' : `.stage-${i + 1}`}.yaml`));
 for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
 const readManifest = (dir: string) => {
-  const path = join(dir, 'corpus.json');
+  const path = join(dir, MANIFEST);
   if (!existsSync(path)) throw new UsageError(`${path} is missing: the card describes each corpus from its manifest`);
   return JSON.parse(readFileSync(path, 'utf8'));
 };
