@@ -100,6 +100,14 @@ const stageData = chain.map((st) => {
   return { folder, extra, commands: [...extra.map((f) => f.command), `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`] };
 });
 
+// "the train split rendered again with seeds 2, 3 and 4": one phrase per split list, not one per source.
+const renderedAgain = (extra: ReturnType<typeof synthFolder>[]) => {
+  const seedsBySplits = new Map<string, number[]>();
+  for (const f of extra) seedsBySplits.set(f.splits.join('/'), [...(seedsBySplits.get(f.splits.join('/')) ?? []), f.seed]);
+  const and = (xs: number[]) => (xs.length === 1 ? `${xs[0]}` : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+  return [...seedsBySplits].map(([splits, seeds]) => `the ${splits} split rendered again with seed${seeds.length > 1 ? 's' : ''} ${and(seeds)}`).join(' and ');
+};
+
 mkdirSync(dirname(out), { recursive: true });
 copyFileSync(source, files.model);
 const model = await loadModel(files.model);
@@ -243,7 +251,7 @@ MBROLA voices (${corpus.options.mbrolaShare * 100} % of clips), with speed, pitc
 0–40 dB SNR drawn per clip (tools/data/README.md). Validation and test share no voice family with training:
 validation holds out ${corpus.heldOut.validation.accents.join(', ')}, ${corpus.heldOut.validation.variantFamilies.length} variant families and ${corpus.heldOut.validation.mbrola.join(', ')};
 test holds out ${corpus.heldOut.test.accents.join(', ')}, ${corpus.heldOut.test.variantFamilies.length} variant families and ${corpus.heldOut.test.mbrola.join(', ')}.
-${stageData.map((d, i) => d.extra.length ? `Stage ${i + 1} trained on ${chain[i].description.counts.train} clips: these training clips plus ${d.extra.map((f) => `the ${f.splits.join('/')} split rendered again with seed ${f.seed}`).join(' and ')}
+${stageData.map((d, i) => d.extra.length ? `Stage ${i + 1} trained on ${chain[i].description.counts.train} clips: these training clips plus ${renderedAgain(d.extra)}
 (new voice picks, prosody, perturbations and noise; the same held-out voice families, so no validation or test voice), joined by \`sedge dataset merge\`.
 ` : '').join('')}Other synthesizers: \`sedge dataset other-synth\` (${otherCorpus.voices.length} voices × 35 words × speeds ${otherCorpus.stretches.join('/')}).
 Input standardisation (training split): mean ${model.inputMean}, std ${model.inputStd}, stored in the model.
