@@ -3,7 +3,7 @@
  * a half file that a resumed run would take for finished), clearing temp leftovers, and the
  * "refuse a non-empty folder unless --force/--resume" rule shared by the generators.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import { BACKGROUND_FOLDER, TESTING_LIST, VALIDATION_LIST } from './speech-commands.js';
@@ -12,6 +12,17 @@ export const MANIFEST = 'corpus.json';
 /** One JSON line per clip: its split, voice, utterance and what render did (level, SNR, reverb, ...). */
 export const RENDER_LOG = 'render-log.jsonl';
 const TEMP_MARK = '.partial-';
+
+/** A corpus folder's manifest, or null when it has none or it is not JSON (a source need not be one of ours). */
+export function readManifest(root: string): Record<string, any> | null {
+  const file = join(root, MANIFEST);
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+  } catch {
+    return null;
+  }
+}
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -10,10 +10,10 @@
  * written: a name that still collides, and a speaker that is in the training split of one source
  * and a held-out split of another (the merged validation/test would no longer be voice-disjoint).
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { DataError, UsageError } from '../../src/errors.js';
-import { MANIFEST, prepareOutDir, writeFileAtomic } from './corpus-files.js';
+import { MANIFEST, prepareOutDir, readManifest, writeFileAtomic } from './corpus-files.js';
 import { BACKGROUND_FOLDER, CLIP_NAME, SPLITS, SpeechCommandsCorpus, TESTING_LIST, VALIDATION_LIST, type Split } from './speech-commands.js';
 
 /** Clip numbers of source k start at k · CLIP_NUMBER_OFFSET. */
@@ -99,14 +99,4 @@ export function mergeCorpora(options: MergeOptions): MergeManifest {
   };
   writeFileAtomic(join(outDir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
-}
-
-function readManifest(root: string): Record<string, unknown> | null {
-  const file = join(root, MANIFEST);
-  if (!existsSync(file)) return null;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return null; // a source need not be one of ours
-  }
 }

@@ -29,7 +29,7 @@ import { packageRoot } from '../../src/node/package-root.js';
 import type { EvalReport } from '../eval/evaluate.js';
 import type { SweepFile } from '../eval/sweep.js';
 import { CPP_NN_README } from '../../src/model/shapes.js';
-import { MANIFEST } from '../data/corpus-files.js';
+import { MANIFEST, readManifest } from '../data/corpus-files.js';
 import type { EpochRecord } from './checkpoint.js';
 import { historySvg, historyTitle } from './history-svg.js';
 import { breakdown, readRenderLog, snrSvg, type Breakdown } from '../eval/render-breakdown.js';
@@ -77,13 +77,13 @@ for (const st of chain) for (const h of st.history.slice(0, st.usedEpochs)) hist
 // Checked before any work: each stage's config ships next to the model: OUT.yaml, OUT.stage-2.yaml, ...
 const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${i === 0 ? '' : `.stage-${i + 1}`}.yaml`));
 for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
-const readManifest = (dir: string) => {
-  const path = join(dir, MANIFEST);
-  if (!existsSync(path)) throw new UsageError(`${path} is missing: the card describes each corpus from its manifest`);
-  return JSON.parse(readFileSync(path, 'utf8'));
+const manifestOf = (dir: string) => {
+  const manifest = readManifest(dir);
+  if (!manifest) throw new UsageError(`${join(dir, MANIFEST)} is missing or not JSON: the card describes each corpus from its manifest`);
+  return manifest;
 };
-const corpus = readManifest(args.data!);
-const otherCorpus = readManifest(args.other!);
+const corpus = manifestOf(args.data!);
+const otherCorpus = manifestOf(args.other!);
 // Each stage's training data: CORPUS itself, or a `sedge dataset merge` of it with more `synth` renderings.
 const synthFolder = (c: any) => {
   const splits: string[] = c.options.splits ?? ['train', 'validation', 'test']; // manifests before --splits existed hold all three
@@ -92,9 +92,9 @@ const synthFolder = (c: any) => {
   return { name, seed: c.seed as number, splits, command: `npx sedge dataset synth --out ${name} --seed ${c.seed}${all ? '' : ` --splits ${splits.join(',')}`}` };
 };
 const stageData = chain.map((st) => {
-  const manifest = readManifest(st.description.dataDir);
+  const manifest = manifestOf(st.description.dataDir);
   if (manifest.generator !== 'sedge dataset merge') return { folder: 'data/synth', extra: [], commands: [] };
-  const sources: ReturnType<typeof synthFolder>[] = manifest.sources.map((source: { path: string }) => synthFolder(readManifest(source.path)));
+  const sources: ReturnType<typeof synthFolder>[] = manifest.sources.map((source: { path: string }) => synthFolder(manifestOf(source.path)));
   const folder = `data/${sources.map((f) => basename(f.name)).join('+')}`;
   const extra = sources.filter((f) => f.name !== 'data/synth');
   return { folder, extra, commands: [...extra.map((f) => f.command), `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`] };
