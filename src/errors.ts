@@ -47,3 +47,10 @@ export class MissingToolError extends SedgeError {
     super('MISSING_TOOL', message);
   }
 }
+
+/** An external program (espeak-ng) failed on one input: names the program, its arguments and the input; `signal` when it crashed. */
+export class ToolError extends SedgeError {
+  constructor(message: string, readonly signal: string | null = null) {
+    super('TOOL', message);
+  }
+}

@@ -2,7 +2,7 @@
 export { Network, Stream, simdSupported, type Classification, type EngineChoice, type EngineKind, type NetworkOptions, type StreamSnapshot } from './engine/index.js';
 export { Spotter, DEFAULT_SPOTTER, type Detection, type SpotterOptions, type WindowDecision } from './engine/spotter.js';
 export { type WindowScore } from './engine/sliding-windows.js';
-export { DataError, InputError, MissingToolError, ModelFormatError, SedgeError, UsageError } from './errors.js';
+export { DataError, InputError, MissingToolError, ModelFormatError, SedgeError, ToolError, UsageError } from './errors.js';
 export { SPEECH_COMMANDS_LABELS, stepScalesOf, type ContinuousParams, type Decoder, type Model, type SsmLayer } from './model/model.js';
 export { parseModel } from './model/parse.js';
 export { encodeSafetensors, modelFromSafetensors } from './model/safetensors.js';

@@ -2,11 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MissingToolError, UsageError } from '../../src/errors.js';
+import { MissingToolError, ToolError, UsageError } from '../../src/errors.js';
+import { encodeWav } from '../../src/audio/wav.js';
 import { datasetStatsCommand } from '../../src/node/dataset-command.js';
-import { hasProgram } from '../../tools/data/espeak.js';
+import { batchSsml, hasProgram, runEspeak } from '../../tools/data/espeak.js';
 import { SpeechCommandsCorpus } from '../../tools/data/speech-commands.js';
-import { synthCorpus, type SynthOptions } from '../../tools/data/synth.js';
+import { synthCorpus, synthesiseBatch, utteranceFor, type SynthOptions } from '../../tools/data/synth.js';
+import { espeakVoice } from '../../tools/data/voices.js';
 
 const HAS_ESPEAK = hasProgram('espeak-ng');
 if (!HAS_ESPEAK) {
@@ -49,6 +51,51 @@ describe('synthCorpus without espeak-ng', () => {
       process.env.PATH = path;
     }
     expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+});
+
+// Seed 6's training split has a clip on which espeak-ng 1.51 crashes (SIGSEGV) at every run.
+const DEMONIC = espeakVoice('en-gb-x-rp', 'Demonic');
+const CRASHING_CLIP = { word: 'backward', index: 54, split: 'train' as const, voice: DEMONIC, path: 'backward/es.en-gb-x-rp.Demonic_nohash_0.wav' };
+const OTHER_CLIP = { ...CRASHING_CLIP, word: 'cat', index: 70, path: 'cat/es.en-gb-x-rp.Demonic_nohash_0.wav' };
+
+describe('synthesiseBatch when espeak-ng crashes', () => {
+  // A stand-in for espeak-ng that crashes on any batch holding a prosody range above 150 % and
+  // otherwise says each utterance as 0.1 s of a tone whose length encodes the range.
+  const calls: string[] = [];
+  const fake = async (voice: string, ssml: string) => {
+    calls.push(ssml);
+    const ranges = [...ssml.matchAll(/range="(\d+)%"/g)].map((m) => Number(m[1]));
+    if (ranges.some((r) => r > 150)) throw new ToolError(`espeak-ng -m -v ${voice} failed (killed by SIGSEGV)`, 'SIGSEGV');
+    return encodeWav({ samples: new Float32Array(1000 + ranges[0]).fill(0.5), sampleRateHz: 22050 });
+  };
+
+  it('says a crashing batch one utterance at a time and a crashing utterance with the voice\'s own range', async () => {
+    const planned = [CRASHING_CLIP, OTHER_CLIP].map((c) => utteranceFor(c, 6));
+    expect(planned[0].rangePercent).toBeGreaterThan(150); // the planned utterance that crashes espeak-ng 1.51
+    const { speech, said, rateHz } = await synthesiseBatch([CRASHING_CLIP, OTHER_CLIP], 6, fake);
+    expect(rateHz).toBe(22050);
+    expect(said[0]).toEqual({ ...planned[0], rangePercent: 100 });
+    expect(speech[0].length).toBe(1100);
+    expect(said[1]).toEqual(planned[1].rangePercent > 150 ? { ...planned[1], rangePercent: 100 } : planned[1]);
+    expect(calls.length).toBe(planned[1].rangePercent > 150 ? 5 : 4); // batch, clip 0 twice, clip 1
+  });
+
+  it('gives up with the ToolError when every fallback crashes, and passes other errors on at once', async () => {
+    const alwaysCrash = async () => { throw new ToolError('espeak-ng crashed', 'SIGSEGV'); };
+    await expect(synthesiseBatch([OTHER_CLIP], 6, alwaysCrash)).rejects.toThrow(ToolError);
+    let n = 0;
+    const exits1 = async () => { n++; throw new ToolError('espeak-ng failed (exit 1)'); };
+    await expect(synthesiseBatch([OTHER_CLIP], 6, exits1)).rejects.toThrow('exit 1');
+    expect(n).toBe(1);
+  });
+
+  it.skipIf(!HAS_ESPEAK)('makes the clip that crashes the real espeak-ng', async () => {
+    const planned = utteranceFor(CRASHING_CLIP, 6);
+    const crashes = await runEspeak(DEMONIC.espeakVoice, batchSsml([planned])).then(() => false, (e: ToolError) => e.signal !== null);
+    const { speech, said } = await synthesiseBatch([CRASHING_CLIP], 6);
+    expect(said[0]).toEqual(crashes ? { ...planned, rangePercent: 100 } : planned);
+    expect(speech[0].length).toBeGreaterThan(2000);
   });
 });
 

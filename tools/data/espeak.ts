@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MissingToolError } from '../../src/errors.js';
+import { MissingToolError, ToolError } from '../../src/errors.js';
 
 export const INSTALL_HINT = 'apt-get install espeak-ng';
 
@@ -95,7 +95,7 @@ export function runEspeak(voice: string, ssml: string, timeoutMs = 120_000): Pro
       const out = Buffer.concat(chunks);
       if (code !== 0 || out.length <= 44) {
         const why = signal ? `killed by ${signal}` : `exit ${code}`;
-        reject(new Error(`espeak-ng -m -v ${voice} failed (${why}, ${out.length} bytes of output): ${Buffer.concat(errors).toString().trim()}\ntext: ${ssml.slice(0, 300)}`));
+        reject(new ToolError(`espeak-ng -m -v ${voice} failed (${why}, ${out.length} bytes of output): ${Buffer.concat(errors).toString().trim()}\ntext: ${ssml.slice(0, 300)}`, signal));
       } else {
         resolve(new Uint8Array(out.buffer, out.byteOffset, out.length));
       }

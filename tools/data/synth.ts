@@ -24,7 +24,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { decodeWav, encodeWav } from '../../src/audio/wav.js';
-import { DataError, UsageError } from '../../src/errors.js';
+import { DataError, ToolError, UsageError } from '../../src/errors.js';
 import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
 import { Rng } from './prng.js';
 import { batchSsml, espeakInstall, espeakVariants, mbrolaVoicesInstalled, requireEspeak, runEspeak, splitAtPauses, type Utterance } from './espeak.js';
@@ -169,18 +169,54 @@ export function batchByVoice(plan: readonly PlannedClip[], size = 24): PlannedCl
   return batches;
 }
 
-/** Speech for each clip of a batch (same voice): one espeak-ng call, cut at the pauses. */
-async function synthesiseBatch(batch: readonly PlannedClip[], seed: number): Promise<{ speech: Float32Array[]; rateHz: number }> {
+type Espeak = (voice: string, ssml: string) => Promise<Uint8Array>;
+
+/**
+ * espeak-ng 1.51 crashes (SIGSEGV) on a few exact prosody settings: "backward!" in
+ * en-gb-x-rp+Demonic at rate 70 %, pitch 0 %, range 191 % (seed 6's training split) crashes at every
+ * run, at rate 71 % too, but not at range 100 % or without the "!". An utterance that crashes alone
+ * is said again with the voice's own pitch range, then with neutral prosody. Nothing changes for a
+ * corpus that never crashed.
+ */
+const CRASH_FALLBACKS: ((u: Utterance) => Utterance)[] = [
+  (u) => ({ ...u, rangePercent: 100 }),
+  (u) => ({ ...u, ratePercent: 100, pitchPercent: 0, rangePercent: 100 }),
+];
+const crashed = (error: unknown) => error instanceof ToolError && error.signal !== null;
+
+/**
+ * Speech for each clip of a batch (same voice): one espeak-ng call, cut at the pauses; or one call
+ * per utterance when the cut fails or the batch crashes espeak-ng. `said` is what espeak-ng was
+ * given for each clip (the planned utterance unless a crash fallback was needed).
+ */
+export async function synthesiseBatch(batch: readonly PlannedClip[], seed: number, espeak: Espeak = runEspeak): Promise<{ speech: Float32Array[]; rateHz: number; said: Utterance[] }> {
   const voice = batch[0].voice.espeakVoice;
   const utterances = batch.map((c) => utteranceFor(c, seed));
   const decode = (bytes: Uint8Array) => decodeWav(bytes, `espeak-ng -v ${voice}`);
-  const whole = decode(await runEspeak(voice, batchSsml(utterances)));
-  const parts = splitAtPauses(whole.samples, whole.sampleRateHz, batch.length);
-  if (parts) return { speech: parts, rateHz: whole.sampleRateHz };
-  // A word with a long inner pause (or two words run together): say them one at a time instead.
-  const speech: Float32Array[] = [];
-  for (const u of utterances) speech.push(decode(await runEspeak(voice, batchSsml([u]))).samples);
-  return { speech, rateHz: whole.sampleRateHz };
+  try {
+    const whole = decode(await espeak(voice, batchSsml(utterances)));
+    const parts = splitAtPauses(whole.samples, whole.sampleRateHz, batch.length);
+    if (parts) return { speech: parts, rateHz: whole.sampleRateHz, said: utterances };
+    // A word with a long inner pause (or two words run together): say them one at a time instead.
+  } catch (error) {
+    if (!crashed(error)) throw error;
+  }
+  const speech: Float32Array[] = [], said: Utterance[] = [];
+  let rateHz = 0;
+  for (const planned of utterances) {
+    for (const [attempt, u] of [planned, ...CRASH_FALLBACKS.map((f) => f(planned))].entries()) {
+      try {
+        const wav = decode(await espeak(voice, batchSsml([u])));
+        speech.push(wav.samples);
+        said.push(u);
+        rateHz = wav.sampleRateHz;
+        break;
+      } catch (error) {
+        if (!crashed(error) || attempt === CRASH_FALLBACKS.length) throw error;
+      }
+    }
+  }
+  return { speech, rateHz, said };
 }
 
 function resolveVoices(options: SynthOptions): Voice[] {
@@ -328,12 +364,12 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
   });
   let next = 0, failed = false, written = 0;
   const makeBatch = async (batch: PlannedClip[]) => {
-    const { speech, rateHz } = await synthesiseBatch(batch, o.seed);
+    const { speech, rateHz, said } = await synthesiseBatch(batch, o.seed);
     batch.forEach((clip, i) => {
       if (isDone(clip)) return; // resumed batch: keep what is there (same bytes anyway)
       const rng = Rng.derive(o.seed, 'render', clip.word, clip.index);
       const { clip: samples, info } = renderClip(speech[i], rateHz, rng, { background, perturb: o.perturb }, `${clip.path} (${clip.voice.espeakVoice})`);
-      appendFileSync(renderLog, `${JSON.stringify({ path: clip.path, split: clip.split, voice: clip.voice.id, ...utteranceFor(clip, o.seed), ...info })}\n`);
+      appendFileSync(renderLog, `${JSON.stringify({ path: clip.path, split: clip.split, voice: clip.voice.id, ...said[i], ...info })}\n`);
       writeFileAtomic(join(outDir, clip.path), encodeWav({ samples, sampleRateHz: RATE_HZ }));
       written++;
       progress.tick();
