@@ -88,24 +88,41 @@ const otherCorpus = manifestOf(args.other!);
 const synthFolder = (c: any) => {
   const splits: string[] = c.options.splits ?? ['train', 'validation', 'test']; // manifests before --splits existed hold all three
   const all = splits.length === 3;
-  const name = c.seed === corpus.seed && all ? 'data/synth' : `data/synth-seed${c.seed}${all ? '' : `-${splits.join('-')}`}`;
-  return { name, seed: c.seed as number, splits, command: `npx sedge dataset synth --out ${name} --seed ${c.seed}${all ? '' : ` --splits ${splits.join(',')}`}` };
+  const suffix = all ? '' : `-${splits.join('-')}`;
+  const name = c.seed === corpus.seed && all ? 'data/synth' : `data/synth-seed${c.seed}${suffix}`;
+  return { name, seed: c.seed as number, splits, suffix, options: all ? '' : ` --splits ${splits.join(',')}` };
 };
+type SynthFolder = ReturnType<typeof synthFolder>;
+/** Extra renderings grouped by their splits, in order of first appearance. */
+const bySplits = (extra: SynthFolder[]) => {
+  const groups = new Map<string, SynthFolder[]>();
+  for (const f of extra) groups.set(f.suffix, [...(groups.get(f.suffix) ?? []), f]);
+  return [...groups.values()];
+};
+// Seeds 2..8 read "2-8"; others are listed, "2.5.7".
+const seedLabel = (seeds: number[]) => (seeds.length > 1 && seeds.every((s, i) => s === seeds[0] + i) ? `${seeds[0]}-${seeds[seeds.length - 1]}` : seeds.join('.'));
+// A stage's merged folder is named after what it joins: data/synth+seeds2-8-train.
+const mergedName = (extra: SynthFolder[]) => `data/synth${bySplits(extra).map((g) => `+seed${g.length > 1 ? 's' : ''}${seedLabel(g.map((f) => f.seed))}${g[0].suffix}`).join('')}`;
+// New renderings of one split list: one command, or a shell loop over the seeds.
+const synthCommands = (fresh: SynthFolder[]) => bySplits(fresh).map((g) => g.length === 1
+  ? `npx sedge dataset synth --out ${g[0].name} --seed ${g[0].seed}${g[0].options}`
+  : `for s in ${g.map((f) => f.seed).join(' ')}; do npx sedge dataset synth --out data/synth-seed$s${g[0].suffix} --seed $s${g[0].options}; done`);
+const rendered = new Set<string>();
 const stageData = chain.map((st) => {
   const manifest = manifestOf(st.description.dataDir);
   if (manifest.generator !== 'sedge dataset merge') return { folder: 'data/synth', extra: [], commands: [] };
-  const sources: ReturnType<typeof synthFolder>[] = manifest.sources.map((source: { path: string }) => synthFolder(manifestOf(source.path)));
-  const folder = `data/${sources.map((f) => basename(f.name)).join('+')}`;
+  const sources: SynthFolder[] = manifest.sources.map((source: { path: string }) => synthFolder(manifestOf(source.path)));
   const extra = sources.filter((f) => f.name !== 'data/synth');
-  return { folder, extra, commands: [...extra.map((f) => f.command), `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`] };
+  const fresh = extra.filter((f) => !rendered.has(f.name));
+  for (const f of fresh) rendered.add(f.name);
+  const folder = mergedName(extra);
+  return { folder, extra, commands: [...synthCommands(fresh), `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`] };
 });
 
 // "the train split rendered again with seeds 2, 3 and 4": one phrase per split list, not one per source.
-const renderedAgain = (extra: ReturnType<typeof synthFolder>[]) => {
-  const seedsBySplits = new Map<string, number[]>();
-  for (const f of extra) seedsBySplits.set(f.splits.join('/'), [...(seedsBySplits.get(f.splits.join('/')) ?? []), f.seed]);
+const renderedAgain = (extra: SynthFolder[]) => {
   const and = (xs: number[]) => (xs.length === 1 ? `${xs[0]}` : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-  return [...seedsBySplits].map(([splits, seeds]) => `the ${splits} split rendered again with seed${seeds.length > 1 ? 's' : ''} ${and(seeds)}`).join(' and ');
+  return bySplits(extra).map((g) => `the ${g[0].splits.join('/')} split rendered again with seed${g.length > 1 ? 's' : ''} ${and(g.map((f) => f.seed))}`).join(' and ');
 };
 
 mkdirSync(dirname(out), { recursive: true });
