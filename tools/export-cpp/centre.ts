@@ -1,15 +1,29 @@
 /**
- * The pooling centre: the last layer's output when the network has settled on a silent (all-zero)
- * input, in float64. Every layer then sees a constant input u, so its state settles at the fixed point
+ * The network settled on a silent (all-zero) input, in float64. Every layer then sees a constant
+ * input u, so its state settles at the fixed point
  *   x* = (B̄ u + b̄) / (1 − Ā)        (element-wise, complex; |Ā| < 1)
- * and its output is o* = LeakyReLU(Re(C x*) + Re c) + S u. The C++ pool sums o − o*, which keeps the
- * float accumulator small; any finite centre gives the same logits in exact arithmetic.
+ * and its output is o* = LeakyReLU(Re(C x*) + Re c) + S u.
+ * Two uses: the pooling centre (the C++ pool sums o − o*, which keeps the float accumulator small;
+ * any finite centre gives the same logits in exact arithmetic), and --int8's bias correction, which
+ * makes the quantised network settle where the float one does (pack.ts).
  */
 import { LEAKY_SLOPE, type Model } from '../../src/model/model.js';
 
-export function silentSteadyStateOutput(model: Model): Float64Array {
+export interface SettledLayer {
+  /** The layer's constant input u (I). */
+  input: Float64Array;
+  /** Its state x* (P), real and imaginary parts. */
+  stateRe: Float64Array;
+  stateIm: Float64Array;
+  /** Its output o* (H). */
+  output: Float64Array;
+}
+
+/** Each layer settled on silence (values may be huge or infinite where a pole has |Ā| ≈ 1: see `settles`). */
+export function silentSteadyState(model: Model): SettledLayer[] {
   let u = new Float64Array(1); // the raw input is 0 (the C++ standardises it first, so use the standardised 0)
   if (model.inputMean !== null && model.inputStd !== null) u[0] = (0 - model.inputMean) / (model.inputStd + 1e-5);
+  const settled: SettledLayer[] = [];
   for (const layer of model.layers) {
     const { inputSize: I, stateSize: P, outputSize: H, skip } = layer;
     const xRe = new Float64Array(P);
@@ -37,8 +51,17 @@ export function silentSteadyStateOutput(model: Model): Float64Array {
       else for (let i = 0; i < I; i++) v += skip[h * I + i] * u[i];
       o[h] = v;
     }
+    settled.push({ input: u, stateRe: xRe, stateIm: xIm, output: o });
     u = o;
   }
-  // A marginally stable pole (|Ā| ≈ 1) has no useful fixed point; fall back to no centre.
-  return u.every(Number.isFinite) && u.every((v) => Math.abs(v) < 1e6) ? u : new Float64Array(u.length);
+  return settled;
+}
+
+/** False for values a marginally stable pole (|Ā| ≈ 1) blew up: no useful fixed point. */
+export const settles = (values: Float64Array): boolean => values.every((v) => Number.isFinite(v) && Math.abs(v) < 1e6);
+
+/** The pooling centre: the last layer's settled output, or zeros when there is no useful fixed point. */
+export function silentSteadyStateOutput(model: Model): Float64Array {
+  const output = silentSteadyState(model).at(-1)!.output;
+  return settles(output) ? output : new Float64Array(output.length);
 }

@@ -8,9 +8,10 @@
  *
  * `--int8` quantises B, C, S and W per output row (symmetric, scale = max|row|/127, round to
  * nearest); A, the biases and the state stay float. B's Re and Im rows of a state have a scale each.
+ * The biases then absorb the rounding error at the settled silent input (correctBiases).
  */
 import type { Model } from '../../src/model/model.js';
-import { silentSteadyStateOutput } from './centre.js';
+import { settles, silentSteadyState, silentSteadyStateOutput, type SettledLayer } from './centre.js';
 import type { CppPlan } from './plan.js';
 
 export type WeightArray =
@@ -26,6 +27,7 @@ export interface PackedWeights {
 export function packWeights(model: Model, plan: CppPlan, int8: boolean): PackedWeights {
   const arrays: WeightArray[] = [];
   const f32 = (name: string, values: Float32Array, comment: string) => arrays.push({ name, type: 'float', values, comment });
+  const settled = int8 ? silentSteadyState(model) : [];
 
   plan.layers.forEach(({ index: j, I, P, H, skip }) => {
     const layer = model.layers[j];
@@ -36,44 +38,44 @@ export function packWeights(model: Model, plan: CppPlan, int8: boolean): PackedW
       b.set(layer.bRe.subarray(p * I, p * I + I), 2 * p * I);
       b.set(layer.bIm.subarray(p * I, p * I + I), (2 * p + 1) * I);
     }
-    f32(`l${j}_bias_b_re`, Float32Array.from(layer.biasBRe), `Re b̄ (${P})`);
-    f32(`l${j}_bias_b_im`, Float32Array.from(layer.biasBIm), `Im b̄ (${P})`);
     const c = new Float32Array(2 * H * P);
     for (let h = 0; h < H; h++) {
       c.set(layer.cRe.subarray(h * P, h * P + P), 2 * h * P);
       for (let p = 0; p < P; p++) c[2 * h * P + P + p] = -layer.cIm[h * P + p];
     }
-    f32(`l${j}_bias_c`, Float32Array.from(layer.biasCRe), `Re c (${H})`);
-    if (int8) {
-      pushQuantised(arrays, `l${j}_b`, b, 2 * P, I, `B̄ packed (P=${P}, 2, I=${I}), int8 per row (Re and Im of each state)`);
-      pushQuantised(arrays, `l${j}_c`, c, H, 2 * P, `C packed (H=${H}, [Re | −Im] 2P=${2 * P}), int8 per output`);
+    const biasBRe = Float32Array.from(layer.biasBRe), biasBIm = Float32Array.from(layer.biasBIm), biasC = Float32Array.from(layer.biasCRe);
+    const bq = int8 ? quantiseRows(b, 2 * P, I) : null;
+    const cq = int8 ? quantiseRows(c, H, 2 * P) : null;
+    if (bq && cq) correctBiases(settled[j], b, bq, c, cq, biasBRe, biasBIm, biasC);
+    f32(`l${j}_bias_b_re`, biasBRe, `Re b̄ (${P})${bq ? ', corrected for int8 B̄' : ''}`);
+    f32(`l${j}_bias_b_im`, biasBIm, `Im b̄ (${P})`);
+    f32(`l${j}_bias_c`, biasC, `Re c (${H})${cq ? ', corrected for int8 C' : ''}`);
+    if (bq && cq) {
+      pushInt8(arrays, `l${j}_b`, bq, 2 * P, `B̄ packed (P=${P}, 2, I=${I}), int8 per row (Re and Im of each state)`);
+      pushInt8(arrays, `l${j}_c`, cq, H, `C packed (H=${H}, [Re | −Im] 2P=${2 * P}), int8 per output`);
     } else {
       f32(`l${j}_b`, b, `B̄ packed (P=${P}, 2, I=${I}): rows Re, Im per state`);
       f32(`l${j}_c`, c, `C packed (H=${H}, 2P=${2 * P}): [Re C | −Im C] per output`);
     }
     if (skip === 'matrix') {
       const s = Float32Array.from(layer.skip as Float32Array);
-      if (int8) pushQuantised(arrays, `l${j}_skip`, s, H, I, `skip S (H=${H}, I=${I}), int8 per output`);
+      if (int8) pushInt8(arrays, `l${j}_skip`, quantiseRows(s, H, I), H, `skip S (H=${H}, I=${I}), int8 per output`);
       else f32(`l${j}_skip`, s, `skip S (H=${H}, I=${I})`);
     }
   });
   const { weight, bias } = model.decoder;
   const K = plan.classes;
   const H = plan.hLast;
-  // The decoder as the C++ applies it (dequantised with --int8), for the centre term below.
-  let wEffective: Float32Array = Float32Array.from(weight);
-  if (int8) {
-    const { q, scale } = pushQuantised(arrays, 'dec_w', Float32Array.from(weight), K, H, `decoder W (K=${K}, H=${H}), int8 per class`);
-    wEffective = Float32Array.from(q, (v, n) => v * scale[Math.floor(n / H)]);
-  } else {
-    f32('dec_w', Float32Array.from(weight), `decoder W (K=${K}, H=${H})`);
-  }
+  if (int8) pushInt8(arrays, 'dec_w', quantiseRows(Float32Array.from(weight), K, H), K, `decoder W (K=${K}, H=${H}), int8 per class`);
+  else f32('dec_w', Float32Array.from(weight), `decoder W (K=${K}, H=${H})`);
   f32('dec_b', Float32Array.from(bias), `decoder bias (${K}): logits before anything was pooled`);
   const centre = Float32Array.from(silentSteadyStateOutput(model));
   f32('pool_centre', centre, `pooling centre (${H}): last-layer output for a silent input, subtracted before summing`);
+  // The float W here, also with --int8: logits = Wq·(mean o − centre) + b + W·centre, so int8 W errs
+  // only on what the clip moves away from silence.
   const biasCentred = Float32Array.from(bias, (b, k) => {
     let acc = b;
-    for (let h = 0; h < H; h++) acc += wEffective[k * H + h] * centre[h];
+    for (let h = 0; h < H; h++) acc += weight[k * H + h] * centre[h];
     return acc;
   });
   f32('dec_b_centred', biasCentred, `decoder bias + W·pool_centre (${K})`);
@@ -102,9 +104,36 @@ export function quantiseRows(values: Float32Array, rows: number, cols: number): 
   return { q, scale };
 }
 
-function pushQuantised(arrays: WeightArray[], name: string, values: Float32Array, rows: number, cols: number, comment: string) {
-  const quantised = quantiseRows(values, rows, cols);
+function pushInt8(arrays: WeightArray[], name: string, quantised: { q: Int8Array; scale: Float32Array }, rows: number, comment: string) {
   arrays.push({ name: `${name}_q`, type: 'int8', values: quantised.q, comment });
   arrays.push({ name: `${name}_scale`, type: 'float', values: quantised.scale, comment: `per-row scale of ${name}_q (${rows})` });
-  return quantised;
+}
+
+/**
+ * Bias correction for int8 B̄ and C: the rounding error times the layer's settled input u* (for B̄)
+ * and state x* (for C) moves to the float biases, b̄ += (B̄ − B̄q)·u*, c += Re((C − Cq)·x*), so the
+ * quantised layer settles on silence exactly where the float one does. Without it, C's error times
+ * the large settled state of the slow states dominated: on the default model, int8 C of layer 0
+ * alone moved the logits by 5.7 % of the largest |logit| (median), 0.6 % with the correction.
+ * Skipped for a layer whose poles do not settle.
+ */
+function correctBiases(settled: SettledLayer, b: Float32Array, bq: { q: Int8Array; scale: Float32Array }, c: Float32Array, cq: { q: Int8Array; scale: Float32Array },
+  biasBRe: Float32Array, biasBIm: Float32Array, biasC: Float32Array): void {
+  const { input: u, stateRe, stateIm } = settled;
+  if (!(settles(u) && settles(stateRe) && settles(stateIm))) return;
+  const I = u.length, P = stateRe.length, H = biasC.length;
+  for (let p = 0; p < P; p++) {
+    let re = 0, im = 0;
+    for (let i = 0; i < I; i++) {
+      re += (b[2 * p * I + i] - bq.q[2 * p * I + i] * bq.scale[2 * p]) * u[i];
+      im += (b[(2 * p + 1) * I + i] - bq.q[(2 * p + 1) * I + i] * bq.scale[2 * p + 1]) * u[i];
+    }
+    biasBRe[p] += re;
+    biasBIm[p] += im;
+  }
+  for (let h = 0; h < H; h++) {
+    let acc = 0;
+    for (let k = 0; k < 2 * P; k++) acc += (c[2 * h * P + k] - cq.q[2 * h * P + k] * cq.scale[h]) * (k < P ? stateRe[k] : stateIm[k - P]);
+    biasC[h] += acc;
+  }
 }
