@@ -104,7 +104,9 @@ export function quantiseRows(values: Float32Array, rows: number, cols: number): 
   return { q, scale };
 }
 
-function pushInt8(arrays: WeightArray[], name: string, quantised: { q: Int8Array; scale: Float32Array }, rows: number, comment: string) {
+type Quantised = ReturnType<typeof quantiseRows>;
+
+function pushInt8(arrays: WeightArray[], name: string, quantised: Quantised, rows: number, comment: string) {
   arrays.push({ name: `${name}_q`, type: 'int8', values: quantised.q, comment });
   arrays.push({ name: `${name}_scale`, type: 'float', values: quantised.scale, comment: `per-row scale of ${name}_q (${rows})` });
 }
@@ -117,7 +119,7 @@ function pushInt8(arrays: WeightArray[], name: string, quantised: { q: Int8Array
  * alone moved the logits by 5.7 % of the largest |logit| (median), 0.6 % with the correction.
  * Skipped for a layer whose poles do not settle.
  */
-function correctBiases(settled: SettledLayer, b: Float32Array, bq: { q: Int8Array; scale: Float32Array }, c: Float32Array, cq: { q: Int8Array; scale: Float32Array },
+function correctBiases(settled: SettledLayer, b: Float32Array, bq: Quantised, c: Float32Array, cq: Quantised,
   biasBRe: Float32Array, biasBIm: Float32Array, biasC: Float32Array): void {
   const { input: u, stateRe, stateIm } = settled;
   if (!(settles(u) && settles(stateRe) && settles(stateIm))) return;
