@@ -61,7 +61,7 @@ const OTHER_CLIP = { ...CRASHING_CLIP, word: 'cat', index: 70, path: 'cat/es.en-
 
 describe('synthesiseBatch when espeak-ng crashes', () => {
   // A stand-in for espeak-ng that crashes on any batch holding a prosody range above 150 % and
-  // otherwise says each utterance as 0.1 s of a tone whose length encodes the range.
+  // otherwise returns a constant signal of 1000 + range samples (so the length tells which range was said).
   const calls: string[] = [];
   const fake = async (voice: string, ssml: string) => {
     calls.push(ssml);
