@@ -94,7 +94,7 @@ export function arrayFromRawBytes(dtype: string, shape: number[], raw: Uint8Arra
   if (byteLength !== raw.length) {
     throw new ModelFormatError(`${where}: shape [${shape}] of '${dtype}' needs ${byteLength} data bytes, found ${raw.length}`);
   }
-  const copy = raw.slice(); // fresh, aligned ArrayBuffer
+  const copy = new Uint8Array(raw); // fresh, aligned ArrayBuffer (a Node Buffer's slice() would be a view)
   if (!HOST_IS_LITTLE_ENDIAN) swapBytes(copy, info.laneBytes);
   return { dtype, shape: [...shape], data: info.make(copy.buffer) };
 }

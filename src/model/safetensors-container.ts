@@ -109,7 +109,7 @@ export function readSafetensorsContainer(bytes: Uint8Array, name: string): Safet
 
   const tensors = new Map<string, F32Tensor>();
   for (const e of entries) {
-    const copy = bytes.slice(dataStart + e.begin, dataStart + e.end); // aligned copy
+    const copy = new Uint8Array(bytes.subarray(dataStart + e.begin, dataStart + e.end)); // aligned copy (a Node Buffer's slice() would be a view)
     if (!HOST_IS_LITTLE_ENDIAN) swap32(copy);
     tensors.set(e.tensor, { shape: e.shape, data: new Float32Array(copy.buffer) });
   }

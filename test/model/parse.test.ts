@@ -23,6 +23,16 @@ describe('parseModel', () => {
     expectSameModel(parseModel(encodeSafetensors(fromDict), 'tiny.safetensors'), fromDict);
   });
 
+  it('reads a Node Buffer (whose slice() is a view, not a copy) like a Uint8Array', () => {
+    const dictBytes = readGolden('tiny_1-9-54.npy');
+    const fromDict = parseModel(dictBytes, 'tiny_1-9-54.npy');
+    const tensorBytes = encodeSafetensors(fromDict);
+    // Buffers from a shared pool, as readFileSync returns for small files: the bytes sit at an offset in a larger ArrayBuffer.
+    const inPool = (bytes: Uint8Array) => Buffer.concat([Buffer.alloc(3, 7), Buffer.from(bytes)]).subarray(3);
+    expectSameModel(parseModel(inPool(dictBytes), 'tiny_1-9-54.npy'), fromDict);
+    expectSameModel(parseModel(inPool(tensorBytes), 'tiny.safetensors'), fromDict);
+  });
+
   it.each([
     ['empty', new Uint8Array(0)],
     ['text', new TextEncoder().encode('hello, world, this is not a model')],
