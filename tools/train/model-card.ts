@@ -108,7 +108,8 @@ const synthCommands = (fresh: SynthFolder[]) => bySplits(fresh).map((g) => g.len
   ? `npx sedge dataset synth --out ${g[0].name} --seed ${g[0].seed}${g[0].options}`
   : `for s in ${g.map((f) => f.seed).join(' ')}; do npx sedge dataset synth --out data/synth-seed$s${g[0].suffix} --seed $s${g[0].options}; done`);
 const rendered = new Set<string>();
-const stageData = chain.map((st) => {
+const merges = new Map<string, number>(); // merge command → the first stage that ran it
+const stageData = chain.map((st, i): { folder: string; extra: SynthFolder[]; sameAs?: number; commands: string[] } => {
   const manifest = manifestOf(st.description.dataDir);
   if (manifest.generator !== 'sedge dataset merge') return { folder: 'data/synth', extra: [], commands: [] };
   const sources: SynthFolder[] = manifest.sources.map((source: { path: string }) => synthFolder(manifestOf(source.path)));
@@ -116,7 +117,10 @@ const stageData = chain.map((st) => {
   const fresh = extra.filter((f) => !rendered.has(f.name));
   for (const f of fresh) rendered.add(f.name);
   const folder = mergedName(extra);
-  return { folder, extra, commands: [...synthCommands(fresh), `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`] };
+  const merge = `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`;
+  const sameAs = merges.get(merge); // a later stage on the same merged folder neither renders nor merges again
+  if (sameAs === undefined) merges.set(merge, i);
+  return { folder, extra, sameAs, commands: sameAs === undefined ? [...synthCommands(fresh), merge] : [] };
 });
 
 // "the train split rendered again with seeds 2, 3 and 4": one phrase per split list, not one per source.
@@ -268,7 +272,8 @@ MBROLA voices (${corpus.options.mbrolaShare * 100} % of clips), with speed, pitc
 0–40 dB SNR drawn per clip (tools/data/README.md). Validation and test share no voice family with training:
 validation holds out ${corpus.heldOut.validation.accents.join(', ')}, ${corpus.heldOut.validation.variantFamilies.length} variant families and ${corpus.heldOut.validation.mbrola.join(', ')};
 test holds out ${corpus.heldOut.test.accents.join(', ')}, ${corpus.heldOut.test.variantFamilies.length} variant families and ${corpus.heldOut.test.mbrola.join(', ')}.
-${stageData.map((d, i) => d.extra.length ? `Stage ${i + 1} trained on ${chain[i].description.counts.train} clips: these training clips plus ${renderedAgain(d.extra)}
+${stageData.map((d, i) => d.sameAs !== undefined ? `Stage ${i + 1} trained on the same ${chain[i].description.counts.train} clips as stage ${d.sameAs + 1} (\`${d.folder}\`).
+` : d.extra.length ? `Stage ${i + 1} trained on ${chain[i].description.counts.train} clips: these training clips plus ${renderedAgain(d.extra)}
 (new voice picks, prosody, perturbations and noise; the same held-out voice families, so no validation or test voice), joined by \`sedge dataset merge\`.
 ` : '').join('')}Other synthesizers: \`sedge dataset other-synth\` (${otherCorpus.voices.length} voices × 35 words × speeds ${otherCorpus.stretches.join('/')}).
 Input standardisation (training split): mean ${model.inputMean}, std ${model.inputStd}, stored in the model.
@@ -298,7 +303,7 @@ bash tools/data/install-voices.sh                      # espeak-ng + MBROLA voic
 npx sedge dataset synth --out data/synth --seed ${corpus.seed}
 bash tools/data/install-voices.sh --other-synths        # flite, festival, SVOX Pico
 npx sedge dataset other-synth --out data/other-synth
-${[...new Set(stageData.flatMap((d) => d.commands))].map((command) => `${command}\n`).join('')}${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data ${stageData[i].folder} --out runs/stage-${i + 1}${i === 0 ? '' : ` --init-state runs/stage-${i}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
+${stageData.flatMap((d) => d.commands).map((command) => `${command}\n`).join('')}${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data ${stageData[i].folder} --out runs/stage-${i + 1}${i === 0 ? '' : ` --init-state runs/stage-${i}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
 ${args['render-log'] || args.clean ? `npx sedge dataset synth --out data/synth-test --seed ${corpus.seed} --splits test                    # the same test clips + render-log.jsonl
 npx sedge dataset synth --out data/synth-test-clean --seed ${corpus.seed} --splits test --no-perturb  # the same utterances, clean
 ` : ''}npx tsx tools/train/model-card.ts --run runs/stage-${chain.length} --data data/synth --other data/other-synth --out models/sedge-tiny${args['render-log'] ? ' \\\n  --render-log data/synth-test/render-log.jsonl' : ''}${args.clean ? ' --clean data/synth-test-clean' : ''}
