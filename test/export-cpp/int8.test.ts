@@ -11,7 +11,7 @@ import { Network } from '../../src/engine/index.js';
 import { buildHostDriver, runHostDriver, type HostBuild } from '../../tools/export-cpp/host.js';
 import { emitCppPackage } from '../../tools/export-cpp/emit.js';
 import { silentSteadyState } from '../../tools/export-cpp/centre.js';
-import type { WeightArray } from '../../tools/export-cpp/pack.js';
+import { dequantiseRows, type WeightArray } from '../../tools/export-cpp/pack.js';
 import type { Model } from '../../src/model/model.js';
 import { loadGoldenInputs, loadGoldenModel } from '../helpers/golden.js';
 import { emitToTemp, hasTool, randomClip, relativeError, removeTempRoot } from './helpers.js';
@@ -61,10 +61,8 @@ function int8Model(model: Model, arrays: WeightArray[], { ownBiases = false, int
     if (!a) throw new Error(`no weight array ${name}`);
     return a.values;
   };
-  const dequantised = (name: string, cols: number) => {
-    const q = get(`${name}_q`), scale = get(`${name}_scale`);
-    return Float32Array.from(q, (v, n) => v * scale[Math.floor(n / cols)]);
-  };
+  const dequantised = (name: string, cols: number) =>
+    Float32Array.from(dequantiseRows({ q: get(`${name}_q`) as Int8Array, scale: get(`${name}_scale`) as Float32Array }, cols));
   const m: Model = structuredClone(model);
   m.layers.forEach((l, j) => {
     const { inputSize: I, stateSize: P, outputSize: H } = l;

@@ -106,6 +106,9 @@ export function quantiseRows(values: Float32Array, rows: number, cols: number): 
 
 type Quantised = ReturnType<typeof quantiseRows>;
 
+/** The weights the int8 kernels compute with: q · scale of its row, in float64 (as the float products are exact). */
+export const dequantiseRows = ({ q, scale }: Quantised, cols: number): Float64Array => Float64Array.from(q, (v, n) => v * scale[Math.floor(n / cols)]);
+
 function pushInt8(arrays: WeightArray[], name: string, quantised: Quantised, rows: number, comment: string) {
   arrays.push({ name: `${name}_q`, type: 'int8', values: quantised.q, comment });
   arrays.push({ name: `${name}_scale`, type: 'float', values: quantised.scale, comment: `per-row scale of ${name}_q (${rows})` });
@@ -124,18 +127,19 @@ function correctBiases(settled: SettledLayer, b: Float32Array, bq: Quantised, c:
   const { input: u, stateRe, stateIm } = settled;
   if (!(settles(u) && settles(stateRe) && settles(stateIm))) return;
   const I = u.length, P = stateRe.length, H = biasC.length;
+  const bDq = dequantiseRows(bq, I), cDq = dequantiseRows(cq, 2 * P);
   for (let p = 0; p < P; p++) {
     let re = 0, im = 0;
     for (let i = 0; i < I; i++) {
-      re += (b[2 * p * I + i] - bq.q[2 * p * I + i] * bq.scale[2 * p]) * u[i];
-      im += (b[(2 * p + 1) * I + i] - bq.q[(2 * p + 1) * I + i] * bq.scale[2 * p + 1]) * u[i];
+      re += (b[2 * p * I + i] - bDq[2 * p * I + i]) * u[i];
+      im += (b[(2 * p + 1) * I + i] - bDq[(2 * p + 1) * I + i]) * u[i];
     }
     biasBRe[p] += re;
     biasBIm[p] += im;
   }
   for (let h = 0; h < H; h++) {
     let acc = 0;
-    for (let k = 0; k < 2 * P; k++) acc += (c[2 * h * P + k] - cq.q[2 * h * P + k] * cq.scale[h]) * (k < P ? stateRe[k] : stateIm[k - P]);
+    for (let k = 0; k < 2 * P; k++) acc += (c[2 * h * P + k] - cDq[2 * h * P + k]) * (k < P ? stateRe[k] : stateIm[k - P]);
     biasC[h] += acc;
   }
 }
