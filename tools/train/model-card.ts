@@ -108,7 +108,7 @@ const synthCommands = (fresh: SynthFolder[]) => bySplits(fresh).map((g) => g.len
   ? `npx sedge dataset synth --out ${g[0].name} --seed ${g[0].seed}${g[0].options}`
   : `for s in ${g.map((f) => f.seed).join(' ')}; do npx sedge dataset synth --out data/synth-seed$s${g[0].suffix} --seed $s${g[0].options}; done`);
 const rendered = new Set<string>();
-const merges = new Map<string, number>(); // merge command → the first stage that ran it
+const merges = new Map<string, number>(); // merged folder → the first stage that made it
 const stageData = chain.map((st, i): { folder: string; extra: SynthFolder[]; sameAs?: number; commands: string[] } => {
   const manifest = manifestOf(st.description.dataDir);
   if (manifest.generator !== 'sedge dataset merge') return { folder: 'data/synth', extra: [], commands: [] };
@@ -118,8 +118,8 @@ const stageData = chain.map((st, i): { folder: string; extra: SynthFolder[]; sam
   for (const f of fresh) rendered.add(f.name);
   const folder = mergedName(extra);
   const merge = `npx sedge dataset merge --out ${folder} ${sources.map((f) => f.name).join(' ')}`;
-  const sameAs = merges.get(merge); // a later stage on the same merged folder neither renders nor merges again
-  if (sameAs === undefined) merges.set(merge, i);
+  const sameAs = merges.get(folder); // a later stage on the same merged folder neither renders nor merges again
+  if (sameAs === undefined) merges.set(folder, i);
   return { folder, extra, sameAs, commands: sameAs === undefined ? [...synthCommands(fresh), merge] : [] };
 });
 
