@@ -12,8 +12,8 @@
  * Errors are SedgeErrors (→ exit 2): a missing espeak-ng names its apt-get command, a non-empty
  * output folder names --force/--resume, a bad corpus names the file.
  */
-import type { Command } from 'commander';
-import { labelList, positiveInt } from './options.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { labelList, positiveInt, probability } from './options.js';
 
 export interface DatasetSynthOptions {
   /** Output folder (default data/synth). Refused if not empty, unless force or resume. */
@@ -30,6 +30,10 @@ export interface DatasetSynthOptions {
   jobs?: number;
   /** false: espeak-ng voices only, even if MBROLA voices are installed. */
   mbrola?: boolean;
+  /** Share of clips spoken by MBROLA voices (default 0.4). */
+  mbrolaShare?: number;
+  /** Share of clips spoken by female voices within each engine (default: as the voice pool has them, about a quarter). */
+  femaleShare?: number;
   /** false: clean centred clips (no voice/room perturbation, no noise), e.g. to measure what the noise costs. */
   perturb?: boolean;
   /** Write only these splits (train, validation, test; checked by the generator); each clip is the one the full corpus would have. */
@@ -80,7 +84,8 @@ export async function datasetSynthCommand(options: DatasetSynthOptions = {}, log
   const out = options.out ?? 'data/synth';
   const result = await synthCorpus({
     outDir: out, seed: options.seed, perWord: options.perWord, force: options.force, resume: options.resume,
-    concurrency: options.jobs, mbrola: options.mbrola === false ? false : 'auto', perturb: options.perturb, splits: options.splits,
+    concurrency: options.jobs, mbrola: options.mbrola === false ? false : 'auto',
+    mbrolaShare: options.mbrolaShare, femaleShare: options.femaleShare, perturb: options.perturb, splits: options.splits,
   });
   const m = result.manifest;
   if (options.json) {
@@ -166,7 +171,7 @@ export async function datasetStatsCommand(dir: string, options: DatasetStatsOpti
 export function registerDataset(program: Command): Command {
   const seed = (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n >= 2 ** 32) throw new Error(`expected an integer seed in [0, 2^32), got '${value}'`);
+    if (!Number.isInteger(n) || n < 0 || n >= 2 ** 32) throw new InvalidArgumentError(`expected an integer seed in [0, 2^32), got '${value}'`);
     return n;
   };
   const dataset = program.command('dataset').description('keyword corpora: synthesise (espeak-ng), check, measure');
@@ -177,6 +182,8 @@ export function registerDataset(program: Command): Command {
     .option('--per-word <n>', 'clips per word over all splits (80/10/10)', positiveInt, 800)
     .option('--jobs <n>', 'espeak-ng processes at once (default: number of cores)', positiveInt)
     .option('--no-mbrola', 'use espeak-ng voices only')
+    .option('--mbrola-share <p>', 'share of clips spoken by MBROLA voices', probability, 0.4)
+    .option('--female-share <p>', 'share of clips spoken by female voices within each engine (default: as many as the voice pool has)', probability)
     .option('--no-perturb', 'clean centred clips: no voice/room perturbation, reverb or noise')
     .option('--splits <list>', 'write only these splits, e.g. test (each clip as in the full corpus)', labelList)
     .option('--force', 'delete an existing corpus in --out and start over')

@@ -51,6 +51,16 @@ describe('sedge dataset stats', () => {
   });
 });
 
+describe('sedge dataset synth options', () => {
+  it('refuses a bad seed or share with commander\'s usage error, not a stack trace', async () => {
+    for (const [flag, value, message] of [['--seed', 'abc', /expected an integer seed/], ['--female-share', '2', /expected a probability in \[0, 1\]/], ['--mbrola-share', '', /expected a probability/]] as const) {
+      const program = registerDataset(new Command('sedge').exitOverride().configureOutput({ writeErr: () => {} }));
+      program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => {} }));
+      await expect(program.parseAsync(['dataset', 'synth', '--out', join(root, 'never'), flag, value], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument', message: expect.stringMatching(message) });
+    }
+  });
+});
+
 describe.skipIf(!hasProgram('espeak-ng'))('sedge dataset synth', () => {
   it('refuses a non-empty output folder before any work', async () => {
     await expect(datasetSynthCommand({ out: join(root, 'corpus'), perWord: 1 }, () => {})).rejects.toThrow(UsageError);

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissingToolError, ToolError, UsageError } from '../../src/errors.js';
 import { encodeWav } from '../../src/audio/wav.js';
 import { datasetStatsCommand } from '../../src/node/dataset-command.js';
-import { batchSsml, hasProgram, runEspeak } from '../../tools/data/espeak.js';
+import { batchSsml, espeakInstall, hasProgram, isFemaleVoice, runEspeak } from '../../tools/data/espeak.js';
 import { SpeechCommandsCorpus } from '../../tools/data/speech-commands.js';
-import { synthCorpus, synthesiseBatch, utteranceFor, type SynthOptions } from '../../tools/data/synth.js';
-import { espeakVoice } from '../../tools/data/voices.js';
+import { planCorpus, synthCorpus, synthesiseBatch, utteranceFor, type SynthOptions } from '../../tools/data/synth.js';
+import { espeakVoice, mbrolaVoice, voiceInventory } from '../../tools/data/voices.js';
 
 const HAS_ESPEAK = hasProgram('espeak-ng');
 if (!HAS_ESPEAK) {
@@ -99,7 +99,55 @@ describe('synthesiseBatch when espeak-ng crashes', () => {
   });
 });
 
+describe('planCorpus with a female share', () => {
+  // One training accent; f1, f3 female and m1, m2 male variants (none of them held out), plus the plain (male) voice.
+  const isFemale = (v: { variant: string | null }) => v.variant?.startsWith('f') ?? false;
+  const voices = voiceInventory(['en-us'], ['f1', 'f3', 'm1', 'm2'], [], true, isFemale);
+  const options = (femaleShare: number | null): Parameters<typeof planCorpus>[1] => ({
+    seed: 5, perWord: 500, words: ['yes', 'no'], concurrency: 1, mbrolaShare: 0.4, femaleShare,
+    validationFraction: 0, testFraction: 0, backgroundSeconds: 1, perturb: true, splits: ['train'],
+  });
+  const femaleShareOf = (plan: ReturnType<typeof planCorpus>) => plan.filter((c) => c.voice.female).length / plan.length;
+
+  it('without one, draws exactly as before the option existed (the sex of a voice changes nothing)', () => {
+    const sexless = voiceInventory(['en-us'], ['f1', 'f3', 'm1', 'm2'], []);
+    expect(planCorpus(voices, options(null)).map((c) => c.path)).toEqual(planCorpus(sexless, options(null)).map((c) => c.path));
+    expect(femaleShareOf(planCorpus(voices, options(null)))).toBeCloseTo(2 / 5, 1);
+  });
+
+  it('speaks that share of clips with female voices, each sex drawn from its own voices', () => {
+    expect(femaleShareOf(planCorpus(voices, options(1)))).toBe(1);
+    expect(femaleShareOf(planCorpus(voices, options(0)))).toBe(0);
+    const half = planCorpus(voices, options(0.5));
+    expect(femaleShareOf(half)).toBeGreaterThan(0.45);
+    expect(femaleShareOf(half)).toBeLessThan(0.55);
+    expect(new Set(half.map((c) => c.voice.id)).size).toBe(5);
+  });
+
+  it('falls back to the whole pool when an engine has voices of one sex only', () => {
+    const onlyMale = voiceInventory(['en-us'], ['m1', 'm2'], [], true, isFemale);
+    expect(femaleShareOf(planCorpus(onlyMale, options(1)))).toBe(0);
+  });
+});
+
 describe.skipIf(!HAS_ESPEAK)('synthCorpus (espeak-ng)', () => {
+  it('reads the sex of a voice from espeak-ng\'s own definitions', () => {
+    const { dataDir } = espeakInstall();
+    expect(isFemaleVoice(espeakVoice('en-us', 'f1'), dataDir)).toBe(true);
+    expect(isFemaleVoice(espeakVoice('en-us', 'm1'), dataDir)).toBe(false);
+    expect(isFemaleVoice(espeakVoice('en-us', null), dataDir)).toBe(false);
+    if (existsSync(join(dataDir, 'voices', 'mb', 'mb-us1'))) {
+      expect(isFemaleVoice(mbrolaVoice('mb-us1'), dataDir)).toBe(true);
+      expect(isFemaleVoice(mbrolaVoice('mb-us3'), dataDir)).toBe(false);
+    }
+  });
+
+  it('refuses a share outside [0, 1] and records a given female share in the manifest', async () => {
+    await expect(synthCorpus({ outDir: join(root, 'share-bad'), ...TINY, femaleShare: 1.5 })).rejects.toThrow(/female-share must be a share in \[0, 1\], got 1.5/);
+    const result = await synthCorpus({ outDir: join(root, 'share'), seed: 3, ...TINY, femaleShare: 0.5, splits: ['test'] });
+    expect(result.manifest.options.femaleShare).toBe(0.5);
+  });
+
   it('writes the Speech Commands layout with voice-disjoint splits', async () => {
     const out = join(root, 'a');
     const result = await synthCorpus({ outDir: out, seed: 3, ...TINY });

@@ -4,7 +4,7 @@
  * corpus generator runs; all other signal processing is in TS.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingToolError, ToolError } from '../../src/errors.js';
 
@@ -40,6 +40,16 @@ export function espeakInstall(): EspeakInstall {
 export function espeakVariants(dataDir = espeakInstall().dataDir): string[] {
   const dir = join(dataDir, 'voices', '!v');
   return existsSync(dir) ? readdirSync(dir).filter((name) => !name.startsWith('.')).sort() : [];
+}
+
+/**
+ * Whether espeak-ng's own definition of the voice says `gender female`: the variant file
+ * (`voices/!v/f1`) for an espeak-ng voice, `voices/mb/mb-us1` for an MBROLA voice. An accent's own
+ * voice (no variant) is male, as espeak-ng defines it.
+ */
+export function isFemaleVoice(voice: { engine: 'espeak' | 'mbrola'; variant: string | null; espeakVoice: string }, dataDir = espeakInstall().dataDir): boolean {
+  const file = voice.engine === 'mbrola' ? join(dataDir, 'voices', 'mb', voice.espeakVoice) : voice.variant === null ? null : join(dataDir, 'voices', '!v', voice.variant);
+  return file !== null && existsSync(file) && /^\s*gender\s+female\b/im.test(readFileSync(file, 'latin1'));
 }
 
 /** MBROLA voices espeak-ng can use: its mb-* definition exists and the diphone database is installed. */

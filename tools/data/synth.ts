@@ -27,7 +27,7 @@ import { decodeWav, encodeWav } from '../../src/audio/wav.js';
 import { DataError, ToolError, UsageError } from '../../src/errors.js';
 import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
 import { Rng } from './prng.js';
-import { batchSsml, espeakInstall, espeakVariants, mbrolaVoicesInstalled, requireEspeak, runEspeak, splitAtPauses, type Utterance } from './espeak.js';
+import { batchSsml, espeakInstall, espeakVariants, isFemaleVoice, mbrolaVoicesInstalled, requireEspeak, runEspeak, splitAtPauses, type Utterance } from './espeak.js';
 import { ESPEAK_ENGLISH_ACCENTS, HELD_OUT, MBROLA_ENGLISH_VOICES, voiceInventory, voicesBySplit, type Split, type Voice } from './voices.js';
 import { renderClip, RATE_HZ } from './render.js';
 import { BACKGROUND_KINDS, assertNoKeywords, makeBackground } from './background.js';
@@ -60,6 +60,12 @@ export interface SynthOptions {
   mbrola?: 'auto' | boolean | readonly string[];
   /** Share of clips spoken by MBROLA voices when a split has some (default 0.4: diphones of real recordings, the voices least like espeak-ng's formant synthesis). */
   mbrolaShare?: number;
+  /**
+   * Share of clips spoken by a female voice, within each engine's pool of a split (default: none;
+   * the voice is drawn from the whole pool, so the share is the pool's, about a quarter in training).
+   * The other synthesisers' female voices are where the model is weakest (models/sedge-tiny.md).
+   */
+  femaleShare?: number;
   validationFraction?: number;
   testFraction?: number;
   /** Length of each background recording (default 60 s). */
@@ -83,7 +89,8 @@ export interface CorpusManifest {
   perWord: number;
   words: string[];
   sampleRateHz: number;
-  options: { mbrolaShare: number; validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean; splits: Split[] };
+  /** femaleShare only when given, so manifests of corpora made without it stay as they were. */
+  options: { mbrolaShare: number; femaleShare?: number; validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean; splits: Split[] };
   heldOut: typeof HELD_OUT;
   voices: Record<Split, string[]>;
   /** Voices that mix a validation and a test family, used by no split. */
@@ -102,7 +109,7 @@ interface PlannedClip {
 }
 
 interface ResolvedOptions {
-  seed: number; perWord: number; words: string[]; concurrency: number; mbrolaShare: number;
+  seed: number; perWord: number; words: string[]; concurrency: number; mbrolaShare: number; femaleShare: number | null;
   validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean; splits: Split[];
 }
 
@@ -120,9 +127,10 @@ function checkWords(words: readonly string[]): string[] {
 /** The whole corpus plan: which word, split and voice each clip gets, and its file name. */
 export function planCorpus(voices: readonly Voice[], o: ResolvedOptions): PlannedClip[] {
   const pools = voicesBySplit(voices);
+  const bySex = (voices: Voice[]) => ({ all: voices, female: voices.filter((v) => v.female), male: voices.filter((v) => !v.female) });
   const byEngine = (split: Split) => ({
-    espeak: pools[split].filter((v) => v.engine === 'espeak'),
-    mbrola: pools[split].filter((v) => v.engine === 'mbrola'),
+    espeak: bySex(pools[split].filter((v) => v.engine === 'espeak')),
+    mbrola: bySex(pools[split].filter((v) => v.engine === 'mbrola')),
   });
   const engines = { train: byEngine('train'), validation: byEngine('validation'), test: byEngine('test') };
   const nVal = Math.round(o.perWord * o.validationFraction), nTest = Math.round(o.perWord * o.testFraction);
@@ -133,10 +141,13 @@ export function planCorpus(voices: readonly Voice[], o: ResolvedOptions): Planne
     for (let index = 0; index < o.perWord; index++) {
       const split: Split = index < nTrain ? 'train' : index < nTrain + nVal ? 'validation' : 'test';
       const { espeak, mbrola } = engines[split];
-      if (espeak.length + mbrola.length === 0) continue; // no voice for this split
+      if (espeak.all.length + mbrola.all.length === 0) continue; // no voice for this split
       const rng = Rng.derive(o.seed, 'plan', word, index);
-      const useMbrola = mbrola.length > 0 && (espeak.length === 0 || rng.chance(o.mbrolaShare));
-      const voice = rng.pick(useMbrola ? mbrola : espeak);
+      const useMbrola = mbrola.all.length > 0 && (espeak.all.length === 0 || rng.chance(o.mbrolaShare));
+      const pool = useMbrola ? mbrola : espeak;
+      // Without femaleShare no extra draw, so corpora made before it keep every byte.
+      const sexed = o.femaleShare !== null && pool.female.length > 0 && pool.male.length > 0;
+      const voice = rng.pick(sexed ? (rng.chance(o.femaleShare!) ? pool.female : pool.male) : pool.all);
       const n = perSpeaker.get(voice.id) ?? 0;
       perSpeaker.set(voice.id, n + 1);
       plan.push({ word, index, split, voice, path: `${word}/${voice.id}_nohash_${n}.wav` });
@@ -233,7 +244,7 @@ function resolveVoices(options: SynthOptions): Voice[] {
     const missing = mbrola.filter((v) => !installed.has(v));
     if (missing.length) throw new UsageError(`MBROLA voice(s) not installed: ${missing.join(', ')} (run tools/data/install-voices.sh)`);
   }
-  return voiceInventory(accents, variants, mbrola, options.plainVoice ?? true);
+  return voiceInventory(accents, variants, mbrola, options.plainVoice ?? true, (v) => isFemaleVoice(v, dataDir));
 }
 
 /**
@@ -291,6 +302,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     words: checkWords(options.words ?? SPEECH_COMMANDS_LABELS),
     concurrency: options.concurrency ?? availableParallelism(),
     mbrolaShare: options.mbrolaShare ?? 0.4,
+    femaleShare: options.femaleShare ?? null,
     validationFraction: options.validationFraction ?? 0.1,
     testFraction: options.testFraction ?? 0.1,
     backgroundSeconds: options.backgroundSeconds ?? 60,
@@ -300,6 +312,9 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
   if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) throw new UsageError(`seed must be an integer in [0, 2^32), got ${o.seed}`);
   if (!(Number.isInteger(o.perWord) && o.perWord > 0)) throw new UsageError(`per-word must be a positive integer, got ${o.perWord}`);
   if (!(Number.isInteger(o.concurrency) && o.concurrency > 0)) throw new UsageError(`concurrency must be a positive integer, got ${o.concurrency}`);
+  for (const [name, share] of [['mbrola-share', o.mbrolaShare], ['female-share', o.femaleShare ?? 0]] as const) {
+    if (!(share >= 0 && share <= 1)) throw new UsageError(`${name} must be a share in [0, 1], got ${share}`);
+  }
   if (!(o.validationFraction >= 0 && o.testFraction >= 0 && o.validationFraction + o.testFraction < 1)) throw new UsageError('validation + test fractions must be in [0, 1)');
   const unknownSplit = (options.splits ?? []).find((split) => !SPLITS.includes(split));
   if (unknownSplit !== undefined || o.splits.length === 0) throw new UsageError(`splits must be some of ${SPLITS.join(', ')}, got ${JSON.stringify(options.splits)}`);
@@ -320,7 +335,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     perWord: o.perWord,
     words: o.words,
     sampleRateHz: RATE_HZ,
-    options: { mbrolaShare: o.mbrolaShare, validationFraction: o.validationFraction, testFraction: o.testFraction, backgroundSeconds: o.backgroundSeconds, perturb: o.perturb, splits: o.splits },
+    options: { mbrolaShare: o.mbrolaShare, ...(o.femaleShare === null ? {} : { femaleShare: o.femaleShare }), validationFraction: o.validationFraction, testFraction: o.testFraction, backgroundSeconds: o.backgroundSeconds, perturb: o.perturb, splits: o.splits },
     heldOut: HELD_OUT,
     voices: { train: pools.train.map((v) => v.id), validation: pools.validation.map((v) => v.id), test: pools.test.map((v) => v.id) },
     unusedVoices: voices.filter((v) => v.split === null).map((v) => v.id),

@@ -66,6 +66,8 @@ export interface Voice {
   /** What is held out together: `accent:<a>`/`variant:<family>` for espeak voices, `mbrola:<voice>`. */
   family: string;
   split: Split | null;
+  /** espeak-ng's definition of the voice says `gender female`: voiceInventory asks its `isFemale` (espeak.ts's isFemaleVoice). */
+  female: boolean;
 }
 
 const safeId = (s: string) => s.replace(/[_\s]+/g, '-');
@@ -83,23 +85,25 @@ export function espeakVoice(accent: string, variant: string | null): Voice {
     variant,
     family: HELD_OUT.validation.accents.includes(accent) || HELD_OUT.test.accents.includes(accent) ? `accent:${accent}` : `variant:${family}`,
     split,
+    female: false,
   };
 }
 
 export function mbrolaVoice(voice: string): Voice {
   const split: Split = HELD_OUT.validation.mbrola.includes(voice) ? 'validation' : HELD_OUT.test.mbrola.includes(voice) ? 'test' : 'train';
-  return { id: `mb.${voice.replace(/^mb-/, '')}`, engine: 'mbrola', espeakVoice: voice, accent: null, variant: null, family: `mbrola:${voice}`, split };
+  return { id: `mb.${voice.replace(/^mb-/, '')}`, engine: 'mbrola', espeakVoice: voice, accent: null, variant: null, family: `mbrola:${voice}`, split, female: false };
 }
 
-/** Every voice from the given accents × (variants + none) and MBROLA voices, with its split. */
-export function voiceInventory(accents: readonly string[], variants: readonly string[], mbrola: readonly string[], includePlain = true): Voice[] {
+/** Every voice from the given accents × (variants + none) and MBROLA voices, with its split and sex. */
+export function voiceInventory(accents: readonly string[], variants: readonly string[], mbrola: readonly string[], includePlain = true,
+  isFemale: (voice: Voice) => boolean = () => false): Voice[] {
   const voices: Voice[] = [];
   for (const accent of accents) {
     if (includePlain) voices.push(espeakVoice(accent, null));
     for (const variant of variants) voices.push(espeakVoice(accent, variant));
   }
   for (const v of mbrola) voices.push(mbrolaVoice(v));
-  return voices;
+  return voices.map((v) => ({ ...v, female: isFemale(v) }));
 }
 
 /** The voice a speaker id names, given the inventory (used to check that splits share no voice). */
