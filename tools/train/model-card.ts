@@ -89,9 +89,15 @@ const otherCorpus = manifestOf(args.other!);
 const synthFolder = (c: any) => {
   const splits: string[] = c.options.splits ?? ['train', 'validation', 'test']; // manifests before --splits existed hold all three
   const all = splits.length === 3;
-  const suffix = all ? '' : `-${splits.join('-')}`;
-  const name = c.seed === corpus.seed && all ? 'data/synth' : `data/synth-seed${c.seed}${suffix}`;
-  return { name, seed: c.seed as number, splits, suffix, options: all ? '' : ` --splits ${splits.join(',')}` };
+  // Who speaks, when not the default mix: in the folder name, the command and the card's phrase.
+  const percent = (p: number) => Math.round(p * 100);
+  const female: number | undefined = c.options.femaleShare, mbrola: number = c.options.mbrolaShare;
+  const mixed = [female === undefined ? null : { tag: `female${percent(female)}`, option: `--female-share ${female}`, phrase: `${percent(female)} % female voices` },
+    mbrola === corpus.options.mbrolaShare ? null : { tag: `mbrola${percent(mbrola)}`, option: `--mbrola-share ${mbrola}`, phrase: `${percent(mbrola)} % MBROLA` }].filter((m) => m !== null);
+  const suffix = `${mixed.map((m) => `-${m.tag}`).join('')}${all ? '' : `-${splits.join('-')}`}`;
+  const name = c.seed === corpus.seed && suffix === '' ? 'data/synth' : `data/synth-seed${c.seed}${suffix}`;
+  const options = `${all ? '' : ` --splits ${splits.join(',')}`}${mixed.map((m) => ` ${m.option}`).join('')}`;
+  return { name, seed: c.seed as number, splits, suffix, options, mix: mixed.map((m) => m.phrase).join(', ') };
 };
 type SynthFolder = ReturnType<typeof synthFolder>;
 /** Extra renderings grouped by their splits, in order of first appearance. */
@@ -127,7 +133,8 @@ const stageData = chain.map((st, i): { folder: string; extra: SynthFolder[]; sam
 // "the train split rendered again with seeds 2, 3 and 4": one phrase per split list, not one per source.
 const renderedAgain = (extra: SynthFolder[]) => {
   const and = (xs: number[]) => (xs.length === 1 ? `${xs[0]}` : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-  return bySplits(extra).map((g) => `the ${g[0].splits.join('/')} split rendered again with seed${g.length > 1 ? 's' : ''} ${and(g.map((f) => f.seed))}`).join(' and ');
+  // Groups of the same split differ only in who speaks: "…with seeds 2, 3 and 4, and with seeds 9 and 10 (60 % female voices)".
+  return bySplits(extra).map((g, i, groups) => `${i > 0 && groups[i - 1][0].splits.join() === g[0].splits.join() ? ', and' : `${i > 0 ? ' and ' : ''}the ${g[0].splits.join('/')} split rendered again`} with seed${g.length > 1 ? 's' : ''} ${and(g.map((f) => f.seed))}${g[0].mix ? ` (${g[0].mix})` : ''}`).join('');
 };
 
 mkdirSync(dirname(out), { recursive: true });
@@ -263,6 +270,8 @@ The example clips (\`npx sedge classify examples/*.wav\`): ${examples.filter((e)
 - ${evals.train.accuracy - evals.test.accuracy < 0.1 ? `It under-fits: ${pct(evals.train.accuracy)} on its own training clips (${pct(evals.test.accuracy)} on test voices,
   ${pct(evals.other.accuracy)} on other synthesizers), so more fitting (more epochs, a faster trainer) is one lever; the gap to voices and
   synthesizers it never heard is the other (a broader corpus).` : `It over-fits the training voices: ${pct(evals.train.accuracy)} on training clips against ${pct(evals.test.accuracy)} on test voices.`}
+- Its weakest voices among the other synthesizers: ${Object.entries(summary.otherSynthesizers.perVoice).sort((a, b) => a[1].accuracy - b[1].accuracy).slice(0, 3)
+  .map(([v, a]) => `${v} (${otherVoiceSpeaker(v)}) ${pct(a.accuracy)}`).join(', ')}.
 - Synthetic speech only: accuracy on human recordings is unknown. 35 words and no silence or unknown class, so it
   names a word for any sound; \`sedge spot\` gates quiet windows and thresholds the probability.
 
