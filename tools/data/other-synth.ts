@@ -45,14 +45,11 @@ interface OtherVoice {
 const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'];
 const FESTIVAL_VOICES = ['kal_diphone', 'ked_diphone', 'cmu_us_slt_arctic_hts'];
 const PICO_VOICES = ['en-US', 'en-GB'];
-/** Voice names of female speakers (slt is CMU Arctic's US female; both Pico voices are female); the rest are male. */
-const FEMALE_VOICES = new Set(['slt', 'cmu_us_slt_arctic_hts', 'en-US', 'en-GB']);
+/** Speaker ids of the female voices (slt is CMU Arctic's US female; both Pico voices are female); the rest are male. */
+const FEMALE_VOICE_IDS = new Set(['flite.slt', 'festival.cmu-us-slt-arctic-hts', 'pico.en-US', 'pico.en-GB']);
 
 /** 'female' or 'male' for a speaker id of this set (`flite.slt`, `festival.kal-diphone`), for reports. */
-export function otherVoiceSpeaker(id: string): 'female' | 'male' {
-  const name = id.slice(id.indexOf('.') + 1);
-  return [...FEMALE_VOICES].some((v) => v.replace(/_/g, '-') === name) ? 'female' : 'male';
-}
+export const otherVoiceSpeaker = (id: string): 'female' | 'male' => (FEMALE_VOICE_IDS.has(id) ? 'female' : 'male');
 
 function run(program: string, args: string[], input?: string): Promise<void> {
   return new Promise((resolve, reject) => {

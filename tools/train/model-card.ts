@@ -168,13 +168,12 @@ copyFileSync(join(work, 'other-1-1-1', 'confusion.svg'), files.confusionOther);
 
 // Other synthesizers, per engine (flite / festival / pico: the prefix of the clip's voice name) and per voice
 // (the speaker id before `_nohash_`): one voice the model cannot follow hides in its engine's average.
+const otherClipFiles = readdirSync(args.other!, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((word) => readdirSync(join(args.other!, word.name)));
 const accuracyBy = (report: EvalReport, key: (file: string) => string) => {
   const wrong = new Map<string, number>();
   for (const m of report.misclassified) wrong.set(key(basename(m.path)), (wrong.get(key(basename(m.path))) ?? 0) + 1);
   const total = new Map<string, number>();
-  for (const word of readdirSync(args.other!, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    for (const f of readdirSync(join(args.other!, word.name))) total.set(key(f), (total.get(key(f)) ?? 0) + 1);
-  }
+  for (const f of otherClipFiles) total.set(key(f), (total.get(key(f)) ?? 0) + 1);
   return Object.fromEntries([...total].sort().map(([k, n]) => [k, { clips: n, accuracy: 1 - (wrong.get(k) ?? 0) / n }]));
 };
 const perSynth = (report: EvalReport) => accuracyBy(report, (f) => f.split('.')[0]);
