@@ -2,7 +2,7 @@
  * `sedge train`: the authors' training recipe on a Speech Commands-layout folder (tools/train).
  *
  *   sedge train --config tiny|s|m|l|full|FILE.yaml --data DIR --out DIR [--epochs N] [--resume [--reschedule]] [--force]
- *               [--workers N] [--checkpoint-every N] [--init-state STATE_DICT.npz] [--json]
+ *               [--workers N] [--checkpoint-every N] [--init-state STATE_DICT.npz|MODEL.safetensors] [--json]
  *
  * Progress (epoch, step, loss, accuracy, lr, clips/s, ETA) goes to stderr; checkpoints to
  * DIR/last.ckpt every --checkpoint-every steps and every epoch. After a kill, the same command with
@@ -89,7 +89,7 @@ export function registerTrain(program: Command): Command {
     .option('--force', 'start over in a non-empty --out (deletes the files train writes there)')
     .option('--workers <n>', 'worker threads (default: min(2, cores); on resume: the run\'s)', positiveInt)
     .option('--checkpoint-every <steps>', 'also write last.ckpt every this many steps', positiveInt, 100)
-    .option('--init-state <npz>', "start from the authors' PyTorch state dict (.npz of model.state_dict())")
+    .option('--init-state <file>', "start from a PyTorch state dict (.npz of model.state_dict()) or a sedge model (.safetensors; config needs norm: false)")
     .option('--json', 'print the result as JSON on stdout')
     .action(async (opts: TrainCommandOptions) => { await trainCommand(opts); });
   return program;

@@ -3,12 +3,16 @@
  * replication of README §3.7 (train-mode BatchNorm with running-stat updates, the authors' loss,
  * AdamW in two groups) against `tiny.train_final_state_dict.npz`.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseNpz } from '../../src/model/npy.js';
 import { sedgeLoss } from '../../tools/autograd/loss.js';
 import { SedgeModel, SEDGE_CONFIGS } from '../../tools/train/model.js';
 import { AdamW, isSsmParameter, sedgeParamGroups } from '../../tools/train/optim.js';
-import { encodeStateDictNpz, loadStateDict, loadStateDictNpz, stateDict } from '../../tools/train/state-dict.js';
+import { encodeStateDictNpz, loadStateDict, loadStateDictNpz, stateDict, stateDictOfModel } from '../../tools/train/state-dict.js';
+import { exportModel } from '../../tools/export/to-model.js';
+import { parseModel } from '../../src/model/parse.js';
+import { modelFromModelDict } from '../../src/model/model-dict.js';
 import { goldenNpz, readGolden } from './helpers.js';
 
 const REPLICATION_TOL = 1e-4; // absolute (README §3.7/§7; observed 2.4e-5 in f64 and f32)
@@ -54,6 +58,38 @@ describe('state dict', () => {
     const small = goldenNpz('small.state_dict.npz');
     expect(() => loadStateDict(model, small)).toThrow(/has shape \[24,2\], the model expects \[16,2\]|unknown keys/);
     expect(Array.from(model.decoderBias.data)).toEqual(before);
+  });
+});
+
+describe('a sedge model as a training start (train --init-state MODEL.safetensors)', () => {
+  const shipped = () => parseModel(new Uint8Array(readFileSync('models/sedge-tiny.safetensors')), 'sedge-tiny.safetensors');
+
+  it('the shipped model, loaded into a BatchNorm-free Tiny and exported again, is the same model, bit for bit', async () => {
+    const model = shipped();
+    const trainer = await SedgeModel.create({ ...SEDGE_CONFIGS.tiny, batchNorm: false }, { dtype: 'f32' });
+    loadStateDict(trainer, stateDictOfModel(model, 'sedge-tiny.safetensors'));
+    const again = exportModel(trainer, { labels: model.labels, inputMean: model.inputMean, inputStd: model.inputStd });
+    model.layers.forEach((l, j) => {
+      const a = again.layers[j];
+      for (const k of ['aRe', 'aIm', 'bRe', 'bIm', 'biasBRe', 'biasBIm', 'cRe', 'cIm', 'biasCRe', 'biasCIm', 'skip'] as const) {
+        expect(Array.from(a[k]!), `layer ${j} ${k}`).toEqual(Array.from(l[k]!));
+      }
+      for (const k of Object.keys(l.continuous!) as (keyof typeof l.continuous & string)[]) {
+        expect(Array.from(a.continuous![k]), `layer ${j} continuous ${k}`).toEqual(Array.from(l.continuous![k]));
+      }
+    });
+    expect(Array.from(again.decoder.weight)).toEqual(Array.from(model.decoder.weight));
+    expect(Array.from(again.decoder.bias)).toEqual(Array.from(model.decoder.bias));
+  });
+
+  it('refuses a model without continuous parameters (a model_dict.npy), naming the layer', () => {
+    const model = modelFromModelDict(readGolden('tiny_1-1-1.npy'), { name: 'tiny_1-1-1.npy' });
+    expect(() => stateDictOfModel(model, 'tiny_1-1-1.npy')).toThrow(/tiny_1-1-1\.npy: layer 0 has no continuous parameters/);
+  });
+
+  it('a shape mismatch (Tiny into Small) is refused by the loader', async () => {
+    const small = await SedgeModel.create({ ...SEDGE_CONFIGS.small, batchNorm: false }, { dtype: 'f32' });
+    expect(() => loadStateDict(small, stateDictOfModel(shipped(), 'sedge-tiny.safetensors'))).toThrow(/has shape|missing|unknown keys/);
   });
 });
 

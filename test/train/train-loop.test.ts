@@ -25,7 +25,9 @@ import { SEDGE_CONFIGS, SedgeModel } from '../../tools/train/model.js';
 import { AdamW, sedgeParamGroups } from '../../tools/train/optim.js';
 import { sharedSplit, TrainerPool } from '../../tools/train/parallel.js';
 import { groupLrs, lrFactor, makeSchedule } from '../../tools/train/schedule.js';
-import { encodeStateDictNpz, loadStateDictNpz, stateDict } from '../../tools/train/state-dict.js';
+import { encodeStateDictNpz, loadStateDictNpz, stateDict, stateDictOfModel } from '../../tools/train/state-dict.js';
+import { exportModel } from '../../tools/export/to-model.js';
+import { encodeSafetensors } from '../../src/model/safetensors.js';
 import { epochOrder, rzohPeriodsAt, train } from '../../tools/train/train.js';
 import { goldenNpz, readGolden } from './helpers.js';
 
@@ -348,6 +350,28 @@ describe('train', () => {
     const { arrays } = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt');
     source.projectEigenvalues();
     for (const [key, want] of stateDict(source)) expect(Array.from(arrays.get(key)!.data as ArrayLike<number | bigint>), key).toEqual(Array.from(want.data as ArrayLike<number | bigint>));
+  });
+
+  it('continues a sedge model (--init-state MODEL.safetensors, norm: false) with its own input standardisation', async () => {
+    const withNorm = parseConfigYaml(SMALL_YAML, 'small.yaml');
+    const source = await SedgeModel.create({ ...withNorm.model, classes: 3 }, { dtype: 'f32', engine: false, seed: 99 });
+    source.layers[1].bn!.runningVar.fill(2.5); // folded into B on export: the start must be the folded model
+    const model = exportModel(source, { labels: WORDS, inputMean: 0.01, inputStd: 0.2 });
+    const file = join(root, 'trained.safetensors');
+    writeFileSync(file, encodeSafetensors(model));
+    const config = parseConfigYaml(SMALL_YAML.replace('norm: true', 'norm: false'), 'small-no-norm.yaml');
+    const out = join(root, 'from-sedge');
+    const r = await train({ config, dataDir: data, outDir: out, initStateDict: file, stopAfterStep: 1, checkpointEverySteps: 100 });
+    expect(r.status).toBe('stopped');
+    expect([r.inputMean, r.inputStd]).toEqual([0.01, 0.2]);
+    const { arrays } = readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt');
+    for (const [key, want] of stateDictOfModel(model, file)) expect(Array.from(arrays.get(key)!.data as ArrayLike<number | bigint>), key).toEqual(Array.from(want.data as ArrayLike<number | bigint>));
+    // With BatchNorm in the config, or other words, it refuses before any work.
+    await expect(train({ config: withNorm, dataDir: data, outDir: join(root, 'never-5'), initStateDict: file })).rejects.toThrow(/trained\.safetensors: a sedge model has its BatchNorm folded into B; train it on with `norm: false`/);
+    const otherWords = join(root, 'other-words.safetensors');
+    writeFileSync(otherWords, encodeSafetensors({ ...model, labels: ['cat', 'dog', 'no'] }));
+    await expect(train({ config, dataDir: data, outDir: join(root, 'never-6'), initStateDict: otherWords })).rejects.toThrow(/other-words\.safetensors: labels \[cat, dog, no\] differ from the config's \[cat, dog, yes\]/);
+    expect(existsSync(join(root, 'never-5')) || existsSync(join(root, 'never-6'))).toBe(false);
   });
 
   describe('bad input fails before any work', () => {

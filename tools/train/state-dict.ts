@@ -6,6 +6,7 @@
  * On import both Λ projections are applied (golden README §8 item 1): a checkpoint saved right
  * after an optimizer step may hold Im Λ < 0, which their forward pass would flip before use.
  */
+import type { Model } from '../../src/model/model.js';
 import type { NpyArray } from '../../src/model/npy.js';
 import { parseNpz } from '../../src/model/npy.js';
 import type { BatchNormBuffers } from '../autograd/batchnorm.js';
@@ -96,3 +97,42 @@ export function stateDict(model: SedgeModel): Map<string, NpyArray> {
 }
 
 export const encodeStateDictNpz = (model: SedgeModel): Uint8Array => encodeNpz(stateDict(model));
+
+/**
+ * A trained sedge model (a .safetensors with continuous parameters, e.g. models/sedge-tiny.safetensors)
+ * as the state dict of the BatchNorm-free SedgeModel that computes the same function: its BatchNorm is
+ * already folded into B and B_bias (export step 2), so the model continues training with `norm: false`.
+ * The optimizer's moments are not in the file: a run started from it has a fresh AdamW.
+ */
+export function stateDictOfModel(model: Model, name: string): Map<string, NpyArray> {
+  const out = new Map<string, NpyArray>();
+  const f32 = (shape: number[], data: Float32Array): NpyArray => ({ dtype: '<f4', shape, data });
+  const complex = (re: Float32Array, im: Float32Array, shape: number[]) => {
+    const data = new Float32Array(2 * re.length);
+    re.forEach((v, k) => { data[2 * k] = v; data[2 * k + 1] = im[k]; });
+    return f32([...shape, 2], data);
+  };
+  model.layers.forEach((l, j) => {
+    const c = l.continuous;
+    if (!c) throw new RangeError(`${name}: layer ${j} has no continuous parameters (layers.${j}.continuous.*), so it cannot be re-discretised or trained further; only models written by sedge train have them`);
+    const { inputSize: I, stateSize: P, outputSize: H } = l;
+    const at = `seq.${j}.s5.seq.`;
+    out.set(`${at}Lambda`, complex(c.lambdaRe, c.lambdaIm, [P]));
+    out.set(`${at}log_step`, f32([P], c.logStep));
+    out.set(`${at}B_bias`, complex(c.biasBRe, c.biasBIm, [P]));
+    out.set(`${at}C_bias`, complex(l.biasCRe, l.biasCIm, [H]));
+    out.set(`${at}B`, complex(c.bRe, c.bIm, [P, I]));
+    out.set(`${at}C`, complex(l.cRe, l.cIm, [H, P]));
+    if (l.skip) out.set(`seq.${j}.skipLayer.weight`, f32([H, I], l.skip));
+  });
+  const K = model.decoder.bias.length;
+  out.set('decoder.weight', f32([K, model.decoder.weight.length / K], model.decoder.weight));
+  out.set('decoder.bias', f32([K], model.decoder.bias));
+  // The authors' unused input_norm, at its initial values.
+  out.set('input_norm.weight', f32([1], Float32Array.of(1)));
+  out.set('input_norm.bias', f32([1], Float32Array.of(0)));
+  out.set('input_norm.running_mean', f32([1], Float32Array.of(0)));
+  out.set('input_norm.running_var', f32([1], Float32Array.of(1)));
+  out.set('input_norm.num_batches_tracked', { dtype: '<i8', shape: [], data: BigInt64Array.of(0n) });
+  return out;
+}

@@ -49,7 +49,7 @@ import { SedgeModel } from './model.js';
 import { AdamW, sedgeParamGroups } from './optim.js';
 import { sharedSplit, TrainerPool, type SharedSplit } from './parallel.js';
 import { groupLrs, makeSchedule } from './schedule.js';
-import { encodeStateDictNpz, loadStateDictNpz } from './state-dict.js';
+import { encodeStateDictNpz, loadStateDict, loadStateDictNpz, stateDictOfModel } from './state-dict.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -84,7 +84,11 @@ export interface TrainOptions {
   engine?: 'auto' | 'simd' | 'scalar';
   /** Also write last.ckpt every this many steps (default 100), so a kill loses little. */
   checkpointEverySteps?: number;
-  /** Start from the authors' PyTorch state dict (.npz of `model.state_dict()`), new runs only. */
+  /**
+   * Start from the authors' PyTorch state dict (.npz of `model.state_dict()`, e.g. a run's
+   * best-val-acc.state_dict.npz) or from a sedge model (.safetensors, e.g. models/sedge-tiny.safetensors,
+   * with `norm: false`: its BatchNorm is folded), new runs only.
+   */
   initStateDict?: string;
   /** Stop after this global step as a kill would (no checkpoint beyond the periodic ones): for tests. */
   stopAfterStep?: number;
@@ -262,17 +266,32 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   // The model (and the authors' state, if given) before reading audio: a shape mismatch fails fast.
   const master = await SedgeModel.create(modelConfigOf(config), { dtype: 'f32', engine: false, seed: config.seed });
+  // A sedge model (.safetensors) as the start also fixes the input standardisation: it was trained on it.
+  let initStats: { mean: number; std: number } | null = null;
   if (options.initStateDict) {
+    const init = options.initStateDict;
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(readFileSync(options.initStateDict));
+      bytes = new Uint8Array(readFileSync(init));
     } catch (error) {
-      throw new DataError(options.initStateDict, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new DataError(init, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
-    try {
-      loadStateDictNpz(master, bytes, { name: options.initStateDict });
-    } catch (error) {
-      throw new DataError(options.initStateDict, `does not fit the ${config.source} model: ${(error as Error).message}`);
+    if (init.endsWith('.safetensors')) {
+      const model = parseModel(bytes, init);
+      if (config.model.batchNorm) throw new UsageError(`--init-state ${init}: a sedge model has its BatchNorm folded into B; train it on with \`norm: false\` in the config`);
+      if (model.labels.join() !== config.labels.join()) throw new DataError(init, `labels [${model.labels.join(', ')}] differ from the config's [${config.labels.join(', ')}]`);
+      if (model.inputMean !== null && model.inputStd !== null) initStats = { mean: model.inputMean, std: model.inputStd };
+      try {
+        loadStateDict(master, stateDictOfModel(model, init), { name: init });
+      } catch (error) {
+        throw new DataError(init, `does not fit the ${config.source} model: ${(error as Error).message}`);
+      }
+    } else {
+      try {
+        loadStateDictNpz(master, bytes, { name: init });
+      } catch (error) {
+        throw new DataError(init, `does not fit the ${config.source} model: ${(error as Error).message}`);
+      }
     }
   }
   const maxLrs = [config.learningRate, 4 * config.learningRate];
@@ -294,7 +313,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const splits = { train: load('train'), validation: load('validation'), test: counts.test > 0 ? load('test') : undefined };
   log(`read ${counts.train} training, ${counts.validation} validation, ${counts.test} test clips in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  const stats = resumed ? { mean: resumed.meta.inputMean, std: resumed.meta.inputStd } : inputStatsOf(splits.train.x);
+  const stats = resumed ? { mean: resumed.meta.inputMean, std: resumed.meta.inputStd } : initStats ?? inputStatsOf(splits.train.x);
 
   // ── 3. the run ──
   mkdirSync(outDir, { recursive: true });
