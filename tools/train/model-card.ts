@@ -13,10 +13,15 @@
  * outputs are kept in OUT.eval/ (gitignored) so a single number can be traced to its clips.
  *
  * A run started with `initStateDict` from another run's checkpoint is a continuation: the card
- * follows the chain back and counts every stage (epochs, wall time, recipe of each).
+ * follows the chain back and counts every stage (epochs, wall time, recipe of each). A chain that
+ * starts from the shipped model itself (`train --init-state OUT.safetensors`, matched by sha256: run
+ * folders do not outlive the machine they ran on) continues its card: the earlier stages' rows and cost
+ * come from OUT.card.json, their curves, data and commands stay in the git history it names.
  * LOG is the corpus's render-log.jsonl (what render did to each test clip: accuracy by SNR, level,
  * reverb, ... and OUT.snr.svg); CLEAN the same test clips made with `--no-perturb` (clean speech).
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,11 +77,32 @@ function stages(dir: string, usedEpochs?: number): Stage[] {
 }
 const chain = stages(run);
 const description = chain[chain.length - 1].description;
+
+/** The shipped model the chain continues: its stages and cost, from the card it shipped with. */
+interface Continues { sha256: string; commit: string | null; stages: any[]; trainSeconds: number; trainClips: number }
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const continues = ((): Continues | null => {
+  const root = chain[0].description;
+  if (!root.initStateDict?.endsWith('.safetensors')) return null;
+  const shipped = existsSync(files.json) ? JSON.parse(readFileSync(files.json, 'utf8')) : null;
+  if (shipped?.continues?.sha256 === root.initSha256) return shipped.continues; // this card, made again
+  if (!shipped || !existsSync(files.model) || sha256(files.model) !== root.initSha256) {
+    throw new UsageError(`${chain[0].run} continues ${root.initStateDict} (sha256 ${String(root.initSha256).slice(0, 12)}…), which is not ${files.model} with its card ${files.json}: the card can only continue the model it describes`);
+  }
+  let commit: string | null = null;
+  try {
+    commit = execFileSync('git', ['log', '-1', '--format=%h', '--', files.json], { cwd: packageRoot(), encoding: 'utf8' }).trim() || null;
+  } catch { /* not a git checkout: the card then names no commit */ }
+  return { sha256: root.initSha256, commit, stages: shipped.stages, trainSeconds: shipped.training.wallSeconds, trainClips: shipped.training.wallSeconds * shipped.training.clipsPerSecond };
+})();
+const earlier = continues?.stages.length ?? 0; // stages before this chain
+const stageNo = (i: number) => earlier + i + 1;
+const atCommit = (file: string) => `git show ${continues?.commit ?? 'HEAD'}:${relative(packageRoot(), file)}`;
 // Learning curves over the whole chain: each stage up to the epoch the next one started from.
 const history: EpochRecord[] = [];
 for (const st of chain) for (const h of st.history.slice(0, st.usedEpochs)) history.push({ ...h, epoch: history.length + 1 });
 // Checked before any work: each stage's config ships next to the model: OUT.yaml, OUT.stage-2.yaml, ...
-const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${i === 0 ? '' : `.stage-${i + 1}`}.yaml`));
+const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${stageNo(i) === 1 ? '' : `.stage-${stageNo(i)}`}.yaml`));
 for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
 const manifestOf = (dir: string) => {
   const manifest = readManifest(dir);
@@ -196,19 +222,20 @@ const examples = (await classifyFiles(model, exampleFiles)).map((r) => ({
 // ── the card ──
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 // Cost: every epoch any stage ran (also those after the checkpoint the next stage started from).
-const trainSeconds = chain.reduce((t, st) => t + st.history.reduce((s, h) => s + h.seconds, 0), 0);
-const trainClips = chain.reduce((t, st) => t + st.history.length * st.description.counts.train, 0);
+const trainSeconds = (continues?.trainSeconds ?? 0) + chain.reduce((t, st) => t + st.history.reduce((s, h) => s + h.seconds, 0), 0);
+const trainClips = (continues?.trainClips ?? 0) + chain.reduce((t, st) => t + st.history.length * st.description.counts.train, 0);
 const last = chain[chain.length - 1];
 const lastBest = bestValAcc(last.history);
 const best = history[history.length - last.history.length + lastBest.epoch - 1];
-const stageSummaries = chain.map((st, i) => ({
+const stageSummaries = [...(continues?.stages ?? []), ...chain.map((st, i) => ({
   // The last stage ships its best-val-acc epoch; the curves still show all of its epochs.
   run: st.run, config: st.description.config.source, epochsRun: st.history.length, epochsUsed: i === chain.length - 1 ? lastBest.epoch : st.usedEpochs,
   plannedEpochs: st.description.config.epochs, lengthChanges: st.description.extensions ?? [],
   augments: st.description.config.augments, backgroundNoise: st.description.config.backgroundNoise,
   trainStepScales: st.description.config.trainStepScales ?? null, learningRate: st.description.config.learningRate,
-  wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0),
-}));
+  wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0), batchNorm: st.description.config.model.batchNorm,
+}))];
+const configOf = (n: number) => relative(packageRoot(), `${out}${n === 1 ? '' : `.stage-${n}`}.yaml`);
 const summary = {
   model: relative(packageRoot(), files.model), parameters: info.params, mflopsPerSecond: info.flopsPerSecond / 1e6,
   bestEpoch: best.epoch, epochs: history.length, stages: stageSummaries,
@@ -221,6 +248,7 @@ const summary = {
   sweep: sweep.results.map((r) => ({ stepScales: r.stepScales, mflopsPerSecond: r.mflopsPerSecond, accuracy: r.accuracy })),
   training: { wallSeconds: trainSeconds, clipsPerSecond: trainClips / trainSeconds, workers: description.workers, batchSize: description.config.batchSize },
   examples,
+  ...(continues ? { continues } : {}),
 };
 writeFileSync(files.json, JSON.stringify(summary, null, 2) + '\n');
 
@@ -282,8 +310,9 @@ MBROLA voices (${corpus.options.mbrolaShare * 100} % of clips), with speed, pitc
 0–40 dB SNR drawn per clip (tools/data/README.md). Validation and test share no voice family with training:
 validation holds out ${corpus.heldOut.validation.accents.join(', ')}, ${corpus.heldOut.validation.variantFamilies.length} variant families and ${corpus.heldOut.validation.mbrola.join(', ')};
 test holds out ${corpus.heldOut.test.accents.join(', ')}, ${corpus.heldOut.test.variantFamilies.length} variant families and ${corpus.heldOut.test.mbrola.join(', ')}.
-${stageData.map((d, i) => d.sameAs !== undefined ? `Stage ${i + 1} trained on the same ${chain[i].description.counts.train} clips as stage ${d.sameAs + 1} (\`${d.folder}\`).
-` : d.extra.length ? `Stage ${i + 1} trained on ${chain[i].description.counts.train} clips: these training clips plus ${renderedAgain(d.extra)}
+${continues ? `Stages 1–${earlier}: as in the stage-${earlier} card (\`${atCommit(files.card)}\`).
+` : ''}${stageData.map((d, i) => d.sameAs !== undefined ? `Stage ${stageNo(i)} trained on the same ${chain[i].description.counts.train} clips as stage ${stageNo(d.sameAs)} (\`${d.folder}\`).
+` : d.extra.length ? `Stage ${stageNo(i)} trained on ${chain[i].description.counts.train} clips: these training clips plus ${renderedAgain(d.extra)}
 (new voice picks, prosody, perturbations and noise; the same held-out voice families, so no validation or test voice), joined by \`sedge dataset merge\`.
 ` : '').join('')}Other synthesizers: \`sedge dataset other-synth\` (${otherCorpus.voices.length} voices × 35 words × speeds ${otherCorpus.stretches.join('/')}).
 Input standardisation (training split): mean ${model.inputMean}, std ${model.inputStd}, stored in the model.
@@ -292,17 +321,17 @@ Input standardisation (training split): mean ${model.inputMean}, std ${model.inp
 
 The authors' recipe (spec §5.7): AdamW with the peak lr below for the SSM group and 4× for the rest (weight decay ${c.weightDecay}),
 batch ${c.batchSize}, ${c.warmupSteps}-step warm-up then cosine per step, cross-entropy + 0.1 × decoder orthogonality, ${c.model.init} init,
-BatchNorm (folded at export), trainable skip, RZOH ${JSON.stringify(c.rzoh)}, seed ${c.seed}.
-${chain.length > 1 ? `Trained in ${chain.length} stages, each a new run (its own warm-up and cosine) started from the previous stage's checkpoint:` : 'One stage:'}
+${batchNormPhrase()}, trainable skip, RZOH ${JSON.stringify(c.rzoh)}, seed ${c.seed}.
+${stageSummaries.length > 1 ? `Trained in ${stageSummaries.length} stages, each a new run (its own warm-up and cosine) started from the previous stage's checkpoint${continues ? ` (stage ${earlier + 1} from the shipped stage-${earlier} model, sha256 ${continues.sha256.slice(0, 12)}…)` : ''}:` : 'One stage:'}
 
 | stage | config | epochs run | used up to epoch | training-time augmentation | training step scales | peak lr | wall time |
 |---|---|---|---|---|---|---|---|
-${stageSummaries.map((st, i) => `| ${i + 1} | \`${stageConfigs[i]}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
+${stageSummaries.map((st, i) => `| ${i + 1} | \`${configOf(i + 1)}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
 
-Checkpoint: best validation accuracy (epoch ${best.epoch} of the ${history.length} in the curves below).
-Training: ${chain.reduce((n, st) => n + st.history.length, 0)} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine
+Checkpoint: best validation accuracy (epoch ${best.epoch} of the ${history.length} in the curves below${continues ? `, which show stage${chain.length > 1 ? 's' : ''} ${stageNo(0)}${chain.length > 1 ? `–${stageNo(chain.length - 1)}` : ''}; stages 1–${earlier}: \`${atCommit(files.history)}\`` : ''}).
+Training: ${stageSummaries.reduce((n, st) => n + st.epochsRun, 0)} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine
 (${description.workers} worker threads), ${(trainClips / trainSeconds).toFixed(1)} clips/s on average
-(per epoch ${Math.min(...history.map((h) => h.clipsPerSecond)).toFixed(1)}–${Math.max(...history.map((h) => h.clipsPerSecond)).toFixed(1)}).
+(per epoch${continues ? ` of the curves` : ''} ${Math.min(...history.map((h) => h.clipsPerSecond)).toFixed(1)}–${Math.max(...history.map((h) => h.clipsPerSecond)).toFixed(1)}).
 
 ![learning curves](${rel(files.history)})
 
@@ -313,13 +342,22 @@ bash tools/data/install-voices.sh                      # espeak-ng + MBROLA voic
 npx sedge dataset synth --out data/synth --seed ${corpus.seed}
 bash tools/data/install-voices.sh --other-synths        # flite, festival, SVOX Pico
 npx sedge dataset other-synth --out data/other-synth
-${stageData.flatMap((d) => d.commands).map((command) => `${command}\n`).join('')}${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data ${stageData[i].folder} --out runs/stage-${i + 1}${i === 0 ? '' : ` --init-state runs/stage-${i}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
+${continues ? `mkdir -p runs && ${atCommit(files.model)} > runs/stage-${earlier}.safetensors   # the stage-${earlier} model; how it was made: ${atCommit(files.card)}
+` : ''}${stageData.flatMap((d) => d.commands).map((command) => `${command}\n`).join('')}${stageConfigs.map((config, i) => `npx sedge train --config ${config} --data ${stageData[i].folder} --out runs/stage-${stageNo(i)}${i === 0 ? (continues ? ` --init-state runs/stage-${earlier}.safetensors` : '') : ` --init-state runs/stage-${stageNo(i - 1)}/${basename(chain[i].description.initStateDict)}`}`).join('\n')}
 ${args['render-log'] || args.clean ? `npx sedge dataset synth --out data/synth-test --seed ${corpus.seed} --splits test                    # the same test clips + render-log.jsonl
 npx sedge dataset synth --out data/synth-test-clean --seed ${corpus.seed} --splits test --no-perturb  # the same utterances, clean
-` : ''}npx tsx tools/train/model-card.ts --run runs/stage-${chain.length} --data data/synth --other data/other-synth --out models/sedge-tiny${args['render-log'] ? ' \\\n  --render-log data/synth-test/render-log.jsonl' : ''}${args.clean ? ' --clean data/synth-test-clean' : ''}
+` : ''}npx tsx tools/train/model-card.ts --run runs/stage-${stageNo(chain.length - 1)} --data data/synth --other data/other-synth --out models/sedge-tiny${args['render-log'] ? ' \\\n  --render-log data/synth-test/render-log.jsonl' : ''}${args.clean ? ' --clean data/synth-test-clean' : ''}
 \`\`\`
 `;
 writeFileSync(files.card, card);
+
+/** BatchNorm folded at export; a stage that continues the shipped (folded) model trains without it. */
+function batchNormPhrase(): string {
+  const without = stageSummaries.map((st, i) => (st.batchNorm === false ? i + 1 : 0)).filter((n) => n > 0);
+  if (without.length === 0) return 'BatchNorm (folded at export)';
+  if (without.length === stageSummaries.length) return 'no BatchNorm';
+  return `BatchNorm (folded at export; stage${without.length > 1 ? 's' : ''} ${without.join(', ')} train${without.length > 1 ? '' : 's'} the folded model on without it, \`norm: false\`)`;
+}
 
 function conditionsSection(b: Breakdown): string {
   const row = (field: string) => b[field].map((k) => `${k.name} ${pct(k.accuracy)} (${k.clips})`).join(' · ');

@@ -26,6 +26,7 @@
  * the model's init from the seed. A resumed run repeats the same draws, so it ends with the same
  * weights as an uninterrupted run with the same seed and worker count.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -268,6 +269,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const master = await SedgeModel.create(modelConfigOf(config), { dtype: 'f32', engine: false, seed: config.seed });
   // A sedge model (.safetensors) as the start also fixes the input standardisation: it was trained on it.
   let initStats: { mean: number; std: number } | null = null;
+  let initSha256: string | null = null; // which file a continued model started from (the card follows it)
   if (options.initStateDict) {
     const init = options.initStateDict;
     let bytes: Uint8Array;
@@ -276,6 +278,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     } catch (error) {
       throw new DataError(init, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
+    initSha256 = createHash('sha256').update(bytes).digest('hex');
     if (init.endsWith('.safetensors')) {
       const model = parseModel(bytes, init);
       if (config.model.batchNorm) throw new UsageError(`--init-state ${init}: a sedge model has its BatchNorm folded into B; train it on with \`norm: false\` in the config`);
@@ -321,7 +324,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const f of ownFiles(outDir)) rmSync(join(outDir, f));
     writeFileAtomic(join(outDir, RUN_FILES.config), JSON.stringify({
       config, dataDir: resolve(options.dataDir), counts, inputMean: stats.mean, inputStd: stats.std, workers,
-      stepsPerEpoch, initStateDict: options.initStateDict ?? null, created: new Date().toISOString(),
+      stepsPerEpoch, initStateDict: options.initStateDict ? resolve(options.initStateDict) : null, initSha256, created: new Date().toISOString(),
     }, null, 2) + '\n');
   } else if (resumed.meta.extensions?.length && existsSync(join(outDir, RUN_FILES.config))) {
     // Rescheduled: the run description follows (its config and the length changes).
