@@ -102,7 +102,8 @@ const atCommit = (file: string) => `git show ${continues?.commit ?? 'HEAD'}:${re
 const history: EpochRecord[] = [];
 for (const st of chain) for (const h of st.history.slice(0, st.usedEpochs)) history.push({ ...h, epoch: history.length + 1 });
 // Checked before any work: each stage's config ships next to the model: OUT.yaml, OUT.stage-2.yaml, ...
-const stageConfigs = chain.map((_, i) => relative(packageRoot(), `${out}${stageNo(i) === 1 ? '' : `.stage-${stageNo(i)}`}.yaml`));
+const configOf = (n: number) => relative(packageRoot(), `${out}${n === 1 ? '' : `.stage-${n}`}.yaml`);
+const stageConfigs = chain.map((_, i) => configOf(stageNo(i)));
 for (const config of stageConfigs) if (!existsSync(join(packageRoot(), config))) throw new UsageError(`${config} is missing: copy that stage's config (without paths) there so the card can say how to reproduce it`);
 const manifestOf = (dir: string) => {
   const manifest = readManifest(dir);
@@ -235,7 +236,6 @@ const stageSummaries = [...(continues?.stages ?? []), ...chain.map((st, i) => ({
   trainStepScales: st.description.config.trainStepScales ?? null, learningRate: st.description.config.learningRate,
   wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0), batchNorm: st.description.config.model.batchNorm,
 }))];
-const configOf = (n: number) => relative(packageRoot(), `${out}${n === 1 ? '' : `.stage-${n}`}.yaml`);
 const summary = {
   model: relative(packageRoot(), files.model), parameters: info.params, mflopsPerSecond: info.flopsPerSecond / 1e6,
   bestEpoch: best.epoch, epochs: history.length, stages: stageSummaries,

@@ -279,22 +279,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       throw new DataError(init, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
     initSha256 = createHash('sha256').update(bytes).digest('hex');
-    if (init.endsWith('.safetensors')) {
-      const model = parseModel(bytes, init);
+    const model = init.endsWith('.safetensors') ? parseModel(bytes, init) : null;
+    if (model) {
       if (config.model.batchNorm) throw new UsageError(`--init-state ${init}: a sedge model has its BatchNorm folded into B; train it on with \`norm: false\` in the config`);
       if (model.labels.join() !== config.labels.join()) throw new DataError(init, `labels [${model.labels.join(', ')}] differ from the config's [${config.labels.join(', ')}]`);
       if (model.inputMean !== null && model.inputStd !== null) initStats = { mean: model.inputMean, std: model.inputStd };
-      try {
-        loadStateDict(master, stateDictOfModel(model, init), { name: init });
-      } catch (error) {
-        throw new DataError(init, `does not fit the ${config.source} model: ${(error as Error).message}`);
-      }
-    } else {
-      try {
-        loadStateDictNpz(master, bytes, { name: init });
-      } catch (error) {
-        throw new DataError(init, `does not fit the ${config.source} model: ${(error as Error).message}`);
-      }
+    }
+    try {
+      if (model) loadStateDict(master, stateDictOfModel(model, init), { name: init });
+      else loadStateDictNpz(master, bytes, { name: init });
+    } catch (error) {
+      throw new DataError(init, `does not fit the ${config.source} model: ${(error as Error).message}`);
     }
   }
   const maxLrs = [config.learningRate, 4 * config.learningRate];
