@@ -21,14 +21,13 @@
  * reverb, ... and OUT.snr.svg); CLEAN the same test clips made with `--no-perturb` (clean speech).
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../src/errors.js';
 import { modelInfo } from '../../src/node/commands/info.js';
 import { classifyFiles } from '../../src/node/commands/classify.js';
-import { evalCommand, sweepCommand } from '../../src/node/eval-command.js';
+import { evalCommand, sha256, sweepCommand } from '../../src/node/eval-command.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { packageRoot } from '../../src/node/package-root.js';
 import type { EvalReport } from '../eval/evaluate.js';
@@ -80,7 +79,6 @@ const description = chain[chain.length - 1].description;
 
 /** The shipped model the chain continues: its stages and cost, from the card it shipped with. */
 interface Continues { sha256: string; commit: string | null; stages: any[]; trainSeconds: number; trainClips: number }
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const continues = ((): Continues | null => {
   const root = chain[0].description;
   if (!root.initStateDict?.endsWith('.safetensors')) return null;
