@@ -21,6 +21,7 @@
  *   augments: weak                   # none | weak | strong
  *   background_noise: 0.5            # sedge: probability of mixing a _background_noise_ slice
  *   train_step_scales: [1, 2, 6]     # sedge: step scales of the training forward/backward (default all 1)
+ *   low_shelf: 0.5                   # sedge: probability of a random low shelf on a training clip (augment.ts LOW_SHELF)
  *
  * Keys the authors' yamls carry but whose alternatives sedge does not implement (act, norm_type,
  * stability, input_bias, output_bias, complex_output, input_size) are accepted with the published
@@ -64,6 +65,11 @@ export interface TrainConfig {
    * and the exported model stay at step scale 1.
    */
   trainStepScales?: number[];
+  /**
+   * Probability of a random low shelf (augment.ts LOW_SHELF) on a training clip, with or without
+   * `augments` (absent: 0, as in runs made before it existed).
+   */
+  lowShelf?: number;
 }
 
 /** The authors' hyperparameter defaults (Speech_Commands_Default.yaml). */
@@ -180,6 +186,7 @@ const KEYS: Record<string, Apply> = {
     c.warmupSteps = v as number;
   },
   train_step_scales: (c, v, fail) => { c.trainStepScales = intList(v, fail); },
+  low_shelf: (c, v, fail) => { c.lowShelf = nonNegative(v, fail, 1); },
   labels: (c, v, fail) => {
     if (!Array.isArray(v) || v.length < 2 || !v.every((w) => typeof w === 'string' && w.length > 0)) fail(`${JSON.stringify(v)} must be a list of at least two words`);
     const words = v as string[];
