@@ -23,7 +23,7 @@ import { CONFIG_KEYS, parseConfigYaml, presetConfig, resolveConfig } from '../..
 import { crossEntropy, decoderOrthogonality } from '../../tools/autograd/loss.js';
 import { SEDGE_CONFIGS, SedgeModel } from '../../tools/train/model.js';
 import { AdamW, sedgeParamGroups } from '../../tools/train/optim.js';
-import { sharedSplit, TrainerPool } from '../../tools/train/parallel.js';
+import { Replica, sharedSplit, standardiseInPlace, TrainerPool } from '../../tools/train/parallel.js';
 import { groupLrs, lrFactor, makeSchedule } from '../../tools/train/schedule.js';
 import { encodeStateDictNpz, loadStateDictNpz, stateDict, stateDictOfModel } from '../../tools/train/state-dict.js';
 import { exportModel } from '../../tools/export/to-model.js';
@@ -149,6 +149,7 @@ seed: 1234
     ['preset: tiny\nlr: 0.1\nlearning_rate: 0.2', 'given twice'],
     ['preset: tiny\ntrain_step_scales: [1, 2]', 'train_step_scales: step scales [1,2] have 2 entries, the model has 3 layers'],
     ['preset: tiny\ntrain_step_scales: [1, 2, 5]', 'train_step_scales: step scale 5 of layer 2 must be a positive integer multiple of 2'],
+    ['preset: tiny\nlow_shelf: 1.5', 'low_shelf: 1.5 must be a number in [0, 1]'],
   ])('refuses %j', (text, message) => {
     expect(() => parseConfigYaml(text, 'bad.yaml')).toThrow(message);
   });
@@ -156,6 +157,11 @@ seed: 1234
   it('train_step_scales: absent means all 1; given, it is checked like any step-scale list', () => {
     expect(presetConfig('tiny')!.trainStepScales).toBeUndefined();
     expect(parseConfigYaml('preset: tiny\ntrain_step_scales: [1, 2, 6]\n', 't.yaml').trainStepScales).toEqual([1, 2, 6]);
+  });
+
+  it('low_shelf: absent means off; given, a probability, with augments none too', () => {
+    expect(presetConfig('tiny')!.lowShelf).toBeUndefined();
+    expect(parseConfigYaml('preset: tiny\naugments: none\nlow_shelf: 0.5\n', 't.yaml').lowShelf).toBe(0.5);
   });
 
   it('resolveConfig: a preset name, a .yaml path, or a clear error', () => {
@@ -196,6 +202,26 @@ describe('randomness is a function of (seed, counters)', () => {
     const held = Array.from({ length: 2000 }, (_, k) => rzohPeriodsAt(9, k, [1])![0] > 1).filter(Boolean).length / 2000;
     expect(held).toBeGreaterThan(0.45);
     expect(held).toBeLessThan(0.55);
+  });
+});
+
+describe('low shelf on training clips', () => {
+  it('filters about the given share of clips, the same ones per (seed, epoch, clip), and none at 0', async () => {
+    const n = 40, split = sharedSplit(n), rng = new Rng(3);
+    for (let i = 0; i < split.x.length; i++) split.x[i] = 0.1 * rng.normal();
+    const replica = (lowShelfP: number) => Replica.create({
+      model: SEDGE_CONFIGS.tiny, seed: 7, inputMean: 0, inputStd: 1, augment: null, lowShelfP, background: [], splits: { train: split },
+    });
+    const [off, half] = [await replica(0), await replica(0.5)];
+    const raw = (i: number) => standardiseInPlace(split.x.slice(i * 16000, (i + 1) * 16000), 0, 1);
+    const same = (a: Float32Array, b: Float32Array) => a.every((v, k) => v === b[k]);
+    const filtered = (epoch: number) => Array.from({ length: n }, (_, i) => !same(half.prepareClip(i, epoch), raw(i)));
+    for (let i = 0; i < n; i++) expect(same(off.prepareClip(i, 0), raw(i))).toBe(true);
+    const epoch0 = filtered(0);
+    expect(filtered(0)).toEqual(epoch0);
+    expect(epoch0.filter(Boolean).length).toBeGreaterThan(10);
+    expect(epoch0.filter(Boolean).length).toBeLessThan(30);
+    expect(filtered(1)).not.toEqual(epoch0);
   });
 });
 
