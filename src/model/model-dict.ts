@@ -9,6 +9,7 @@ import { SPEECH_COMMANDS_LABELS, type Model, type SsmLayer } from './model.js';
 import { readNpyHeader, type NpyArray } from './npy.js';
 import { describePyValue, PyNdarray, unpickle, type PyKey, type PyValue } from './pickle.js';
 import { validateModel } from './validate.js';
+import { deinterleave } from './complex.js';
 
 export interface ModelDictOptions {
   /** File name for error messages. */
@@ -166,14 +167,5 @@ function expectShape(a: NpyArray, shape: number[], where: string, sizes: string,
   }
 }
 
-/** Interleaved (re, im) complex data → separate Float32Arrays (complex128 is rounded to float32). */
-function splitComplex(a: NpyArray): [Float32Array, Float32Array] {
-  const n = a.data.length / 2;
-  const re = new Float32Array(n);
-  const im = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    re[k] = Number(a.data[2 * k]);
-    im[k] = Number(a.data[2 * k + 1]);
-  }
-  return [re, im];
-}
+/** A complex array's parts as Float32Arrays (complex128 is rounded to float32). */
+const splitComplex = (a: NpyArray): [Float32Array, Float32Array] => deinterleave(a.data);

@@ -12,19 +12,12 @@ import { ModelFormatError } from '../errors.js';
 import type { ContinuousParams, Model, SsmLayer } from './model.js';
 import { encodeSafetensorsContainer, readSafetensorsContainer, type F32Tensor } from './safetensors-container.js';
 import { validateModel } from './validate.js';
+import { deinterleave, interleave } from './complex.js';
 
 const FORMAT = 'sedge';
 const FORMAT_VERSION = '1';
 const ARCHITECTURE = 's-edge';
 
-const interleave = (re: Float32Array, im: Float32Array): Float32Array => {
-  const out = new Float32Array(2 * re.length);
-  for (let k = 0; k < re.length; k++) {
-    out[2 * k] = re[k];
-    out[2 * k + 1] = im[k];
-  }
-  return out;
-};
 const complex = (re: Float32Array, im: Float32Array, shape: number[]): F32Tensor => ({ shape: [...shape, 2], data: interleave(re, im) });
 
 /** Serialises a (validated) Model; the result opens with Python's `safetensors.safe_open`. */
@@ -115,7 +108,7 @@ export function modelFromSafetensors(bytes: Uint8Array, name: string, options: S
     used.add(tensor);
     return t.data;
   };
-  const takeComplex = (tensor: string, shape: number[]): [Float32Array, Float32Array] => split(take(tensor, [...shape, 2])!);
+  const takeComplex = (tensor: string, shape: number[]): [Float32Array, Float32Array] => deinterleave(take(tensor, [...shape, 2])!);
 
   const layers: SsmLayer[] = sizes.map(({ in: I, state: P, out: H }, i) => {
     const at = `layers.${i}.`;
@@ -167,13 +160,3 @@ function readContinuous(
   return { lambdaRe, lambdaIm, logStep, bRe, bIm, biasBRe, biasBIm };
 }
 
-function split(interleaved: Float32Array): [Float32Array, Float32Array] {
-  const n = interleaved.length / 2;
-  const re = new Float32Array(n);
-  const im = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    re[k] = interleaved[2 * k];
-    im[k] = interleaved[2 * k + 1];
-  }
-  return [re, im];
-}

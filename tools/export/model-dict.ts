@@ -8,6 +8,7 @@
  */
 import type { Model } from '../../src/model/model.js';
 import { encodeObjectNpy, type NdarrayDescr, type PickleValue } from './pickle.js';
+import { interleave } from '../../src/model/complex.js';
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
@@ -23,15 +24,8 @@ function littleEndianBytes(data: Float32Array | Float64Array): Uint8Array {
 const array = (descr: NdarrayDescr, shape: number[], data: Float32Array | Float64Array): PickleValue =>
   ({ ndarray: { descr, shape, bytes: littleEndianBytes(data) } });
 
-/** complex64 (re, im interleaved) from separate parts. */
-function complex64(re: Float32Array, im: Float32Array | null, shape: number[]): PickleValue {
-  const out = new Float32Array(2 * re.length);
-  for (let k = 0; k < re.length; k++) {
-    out[2 * k] = re[k];
-    out[2 * k + 1] = im ? im[k] : 0;
-  }
-  return array('<c8', shape, out);
-}
+/** complex64 from separate parts (a null im: all zeros). */
+const complex64 = (re: Float32Array, im: Float32Array | null, shape: number[]): PickleValue => array('<c8', shape, interleave(re, im));
 
 export function modelDictValue(model: Model): PickleValue {
   const entries: Array<[number, PickleValue]> = model.layers.map((l, i) => {

@@ -18,6 +18,7 @@ import { SPEECH_COMMANDS_LABELS, type ContinuousParams, type Model, type SsmLaye
 import { withStepScales } from '../../src/model/rescale.js';
 import { BN_EPS } from '../autograd/batchnorm.js';
 import type { SedgeModel } from '../train/model.js';
+import { deinterleave } from '../../src/model/complex.js';
 
 export interface ExportOptions {
   /** Absolute step scale per layer, each dividing the next (spec §5.4); all ones by default. */
@@ -64,14 +65,6 @@ export function foldedContinuous(model: SedgeModel, j: number): ContinuousParams
   return c;
 }
 
-function split(data: ArrayLike<number>, n: number): [Float32Array, Float32Array] {
-  const re = new Float32Array(n), im = new Float32Array(n);
-  for (let k = 0; k < n; k++) {
-    re[k] = data[2 * k];
-    im[k] = data[2 * k + 1];
-  }
-  return [re, im];
-}
 
 const NO_DISCRETE = new Float32Array(0);
 
@@ -79,8 +72,8 @@ export function exportModel(model: SedgeModel, options: ExportOptions = {}): Mod
   const L = model.layers.length;
   const K = model.config.classes;
   const layers: SsmLayer[] = model.layers.map((l, j) => {
-    const [cRe, cIm] = split(l.c.data, l.H * l.P);
-    const [biasCRe, biasCIm] = split(l.cBias.data, l.H);
+    const [cRe, cIm] = deinterleave(l.c.data, l.H * l.P);
+    const [biasCRe, biasCIm] = deinterleave(l.cBias.data, l.H);
     return {
       inputSize: l.I, stateSize: l.P, outputSize: l.H,
       // Not discretised yet: withStepScales re-discretises every layer whose step scale differs

@@ -23,6 +23,7 @@ import { ssmLayer } from '../autograd/ssm.js';
 import { Tensor, type DType } from '../autograd/tensor.js';
 import { deviceOf, type Device } from '../autograd/device.js';
 import { loadTrainKernels, type TrainKernels } from '../autograd/wasm.js';
+import { interleave } from '../../src/model/complex.js';
 
 export interface SedgeConfig {
   /** P per layer (the yaml's hidden_sizes). */
@@ -170,12 +171,12 @@ export class SedgeModel {
         const t = orthogonal(I, P, GAIN, rng);
         return Float64Array.from({ length: P * I }, (_, k) => t[(k % I) * P + Math.floor(k / I)]);
       };
-      b = interleave(part(), part());
+      b = interleave(part(), part(), new Float64Array(2 * P * I));
       const cPart = (): Float64Array => {
         const t = orthogonal(P, H, GAIN, rng); // orthogonal_ on the (P, H) transpose of C_r
         return Float64Array.from({ length: H * P }, (_, k) => t[(k % P) * H + Math.floor(k / P)]);
       };
-      c = interleave(cPart(), cPart());
+      c = interleave(cPart(), cPart(), new Float64Array(2 * H * P));
     }
     const logStep = Float64Array.from({ length: P }, () => LN_DT_MIN + (LN_DT_MAX - LN_DT_MIN) * rng());
     const bias = (n: number) => Float64Array.from({ length: 2 * n }, () => (biasInit === 'uniform' ? rng() : 0));
@@ -302,14 +303,6 @@ export class SedgeModel {
   }
 }
 
-function interleave(re: Float64Array, im: Float64Array): Float64Array {
-  const out = new Float64Array(2 * re.length);
-  for (let k = 0; k < re.length; k++) {
-    out[2 * k] = re[k];
-    out[2 * k + 1] = im[k];
-  }
-  return out;
-}
 
 export function checkStepScales(stepScales: readonly number[], layers: number): void {
   if (stepScales.length !== layers) throw new RangeError(`step scales [${stepScales}] have ${stepScales.length} entries, the model has ${layers} layers`);

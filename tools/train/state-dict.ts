@@ -13,6 +13,7 @@ import type { BatchNormBuffers } from '../autograd/batchnorm.js';
 import type { Data, Tensor } from '../autograd/tensor.js';
 import { encodeNpz } from '../export/npz.js';
 import type { SedgeModel } from './model.js';
+import { interleave } from '../../src/model/complex.js';
 
 type Entry =
   | { kind: 'tensor'; name: string; tensor: Tensor }
@@ -107,11 +108,7 @@ export const encodeStateDictNpz = (model: SedgeModel): Uint8Array => encodeNpz(s
 export function stateDictOfModel(model: Model, name: string): Map<string, NpyArray> {
   const out = new Map<string, NpyArray>();
   const f32 = (shape: number[], data: Float32Array): NpyArray => ({ dtype: '<f4', shape, data });
-  const complex = (re: Float32Array, im: Float32Array, shape: number[]) => {
-    const data = new Float32Array(2 * re.length);
-    re.forEach((v, k) => { data[2 * k] = v; data[2 * k + 1] = im[k]; });
-    return f32([...shape, 2], data);
-  };
+  const complex = (re: Float32Array, im: Float32Array, shape: number[]) => f32([...shape, 2], interleave(re, im));
   model.layers.forEach((l, j) => {
     const c = l.continuous;
     if (!c) throw new RangeError(`${name}: layer ${j} has no continuous parameters (layers.${j}.continuous.*), so it cannot be re-discretised or trained further; only models written by sedge train have them`);
