@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resample } from '../../src/audio/resample.js';
 import {
-  LOW_SHELF, STRONG, WEAK, addBackground, addColouredNoise, applyGain, augment, invertPolarity, pitchShift, randomLowShelf, timeShift,
+  SHELVES, STRONG, WEAK, addBackground, addColouredNoise, applyGain, augment, invertPolarity, pitchShift, randomShelves, timeShift,
 } from '../../tools/data/augment.js';
 import { colouredNoise, convolve, fftInPlace, resampleFast, rms } from '../../tools/data/dsp.js';
 import { Rng } from '../../tools/data/prng.js';
@@ -100,11 +100,11 @@ describe('augmentation transforms', () => {
     }
   });
 
-  it('random low shelf: moves the band below the corner by its gain, leaves 2 kHz, is deterministic', () => {
-    // A 100 Hz and a 2 kHz tone, measured apart by projecting on each frequency (whole periods).
+  it('random shelves: move the bands below and above the corners by their gains, deterministic', () => {
+    // 100 Hz (below every low corner) and 7 kHz (above every high corner), measured apart by projection.
     const tone = (hz: number) => Float32Array.from({ length: 16000 }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 16000));
-    const x = tone(100).map((v, i) => 0.1 * v + 0.1 * Math.sin((2 * Math.PI * 2000 * i) / 16000));
-    /** Amplitude of the hz component over the last 0.75 s (past the filter's start-up; whole periods). */
+    const low = tone(100), high = tone(7000), x = low.map((v, i) => 0.1 * v + 0.1 * high[i]);
+    /** Amplitude of the hz component over the last 0.75 s (past the filters' start-up; whole periods). */
     const amplitude = (y: Float32Array, hz: number) => {
       let s = 0, c = 0;
       for (let i = 4000; i < 16000; i++) {
@@ -114,19 +114,22 @@ describe('augmentation transforms', () => {
       return Math.hypot(s, c) / 6000;
     };
     const copy = x.slice();
-    const lowDb: number[] = [];
+    const lowDb: number[] = [], highDb: number[] = [];
     for (let seed = 0; seed < 40; seed++) {
-      const y = randomLowShelf(x, new Rng(seed));
-      expect(sameBits(y, randomLowShelf(x, new Rng(seed)))).toBe(true);
+      const y = randomShelves(x, new Rng(seed));
+      expect(sameBits(y, randomShelves(x, new Rng(seed)))).toBe(true);
       expect(y.length).toBe(x.length);
-      expect(Math.abs(db(amplitude(y, 2000) / 0.1))).toBeLessThan(1.5); // 2 kHz: at least 2 octaves above any corner
       lowDb.push(db(amplitude(y, 100) / 0.1));
+      highDb.push(db(amplitude(y, 7000) / 0.1));
     }
     expect(sameBits(x, copy)).toBe(true);
-    // 100 Hz sits below every corner (150-500 Hz), so it takes most of the drawn gain: the spread covers the range.
-    expect(Math.min(...lowDb)).toBeLessThan(LOW_SHELF.db[0] + 8);
-    expect(Math.max(...lowDb)).toBeGreaterThan(LOW_SHELF.db[1] - 4);
-    expect(lowDb.every((g) => g > LOW_SHELF.db[0] - 1 && g < LOW_SHELF.db[1] + 1)).toBe(true);
+    // Each tone takes most of its own shelf's drawn gain and little of the other's: the spreads cover the ranges.
+    for (const [gains, { db: [min, max] }] of [[lowDb, SHELVES.low], [highDb, SHELVES.high]] as const) {
+      expect(Math.min(...gains)).toBeLessThan(min + 8);
+      expect(Math.max(...gains)).toBeGreaterThan(max - 4);
+      expect(gains.every((g) => g > min - 1 && g < max + 1)).toBe(true);
+    }
+    expect(lowDb.map((g, k) => g - highDb[k]).some((d) => Math.abs(d) > 10)).toBe(true); // drawn apart
   });
 
   it('augment is deterministic per seed, keeps the length and does not touch its input', () => {

@@ -149,7 +149,7 @@ seed: 1234
     ['preset: tiny\nlr: 0.1\nlearning_rate: 0.2', 'given twice'],
     ['preset: tiny\ntrain_step_scales: [1, 2]', 'train_step_scales: step scales [1,2] have 2 entries, the model has 3 layers'],
     ['preset: tiny\ntrain_step_scales: [1, 2, 5]', 'train_step_scales: step scale 5 of layer 2 must be a positive integer multiple of 2'],
-    ['preset: tiny\nlow_shelf: 1.5', 'low_shelf: 1.5 must be a number in [0, 1]'],
+    ['preset: tiny\nshelves: 1.5', 'shelves: 1.5 must be a number in [0, 1]'],
   ])('refuses %j', (text, message) => {
     expect(() => parseConfigYaml(text, 'bad.yaml')).toThrow(message);
   });
@@ -159,9 +159,9 @@ seed: 1234
     expect(parseConfigYaml('preset: tiny\ntrain_step_scales: [1, 2, 6]\n', 't.yaml').trainStepScales).toEqual([1, 2, 6]);
   });
 
-  it('low_shelf: absent means off; given, a probability, with augments none too', () => {
-    expect(presetConfig('tiny')!.lowShelf).toBeUndefined();
-    expect(parseConfigYaml('preset: tiny\naugments: none\nlow_shelf: 0.5\n', 't.yaml').lowShelf).toBe(0.5);
+  it('shelves: absent means off; given, a probability, with augments none too', () => {
+    expect(presetConfig('tiny')!.shelves).toBeUndefined();
+    expect(parseConfigYaml('preset: tiny\naugments: none\nshelves: 0.5\n', 't.yaml').shelves).toBe(0.5);
   });
 
   it('resolveConfig: a preset name, a .yaml path, or a clear error', () => {
@@ -205,12 +205,12 @@ describe('randomness is a function of (seed, counters)', () => {
   });
 });
 
-describe('low shelf on training clips', () => {
+describe('random shelves on training clips', () => {
   it('filters about the given share of clips, the same ones per (seed, epoch, clip), and none at 0', async () => {
     const n = 40, split = sharedSplit(n), rng = new Rng(3);
     for (let i = 0; i < split.x.length; i++) split.x[i] = 0.1 * rng.normal();
-    const replica = (lowShelfP: number) => Replica.create({
-      model: SEDGE_CONFIGS.tiny, seed: 7, inputMean: 0, inputStd: 1, augment: null, lowShelfP, background: [], splits: { train: split },
+    const replica = (shelvesP: number) => Replica.create({
+      model: SEDGE_CONFIGS.tiny, seed: 7, inputMean: 0, inputStd: 1, augment: null, shelvesP, background: [], splits: { train: split },
     });
     const [off, half] = [await replica(0), await replica(0.5)];
     const raw = (i: number) => standardiseInPlace(split.x.slice(i * 16000, (i + 1) * 16000), 0, 1);

@@ -21,7 +21,7 @@
  *   augments: weak                   # none | weak | strong
  *   background_noise: 0.5            # sedge: probability of mixing a _background_noise_ slice
  *   train_step_scales: [1, 2, 6]     # sedge: step scales of the training forward/backward (default all 1)
- *   low_shelf: 0.5                   # sedge: probability of a random low shelf on a training clip (augment.ts LOW_SHELF)
+ *   shelves: 0.5                     # sedge: probability of random low and high shelves on a training clip (augment.ts SHELVES)
  *
  * Keys the authors' yamls carry but whose alternatives sedge does not implement (act, norm_type,
  * stability, input_bias, output_bias, complex_output, input_size) are accepted with the published
@@ -66,10 +66,10 @@ export interface TrainConfig {
    */
   trainStepScales?: number[];
   /**
-   * Probability of a random low shelf (augment.ts LOW_SHELF) on a training clip, with or without
-   * `augments` (absent: 0, as in runs made before it existed).
+   * Probability of random low and high shelves (augment.ts SHELVES) on a training clip, with or
+   * without `augments` (absent: 0, as in runs made before it existed).
    */
-  lowShelf?: number;
+  shelves?: number;
 }
 
 /** The authors' hyperparameter defaults (Speech_Commands_Default.yaml). */
@@ -186,7 +186,7 @@ const KEYS: Record<string, Apply> = {
     c.warmupSteps = v as number;
   },
   train_step_scales: (c, v, fail) => { c.trainStepScales = intList(v, fail); },
-  low_shelf: (c, v, fail) => { c.lowShelf = nonNegative(v, fail, 1); },
+  shelves: (c, v, fail) => { c.shelves = nonNegative(v, fail, 1); },
   labels: (c, v, fail) => {
     if (!Array.isArray(v) || v.length < 2 || !v.every((w) => typeof w === 'string' && w.length > 0)) fail(`${JSON.stringify(v)} must be a list of at least two words`);
     const words = v as string[];

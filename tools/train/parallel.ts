@@ -43,7 +43,7 @@ import { STANDARDISE_EPS } from '../../src/model/model.js';
 import { setBatchNormReducer, type ChannelReducer } from '../autograd/batchnorm.js';
 import { crossEntropy } from '../autograd/loss.js';
 import { scale } from '../autograd/ops.js';
-import { augment, randomLowShelf, type AugmentOptions } from '../data/augment.js';
+import { augment, randomShelves, type AugmentOptions } from '../data/augment.js';
 import { Rng } from '../data/prng.js';
 import { CLIP_SAMPLES } from '../data/speech-commands.js';
 import { SedgeModel, type SedgeConfig } from './model.js';
@@ -81,8 +81,8 @@ export interface ReplicaOptions {
   inputStd: number;
   /** null: no augmentation. */
   augment: AugmentOptions | null;
-  /** Probability of a random low shelf after `augment` (its own random stream; default 0: off). */
-  lowShelfP?: number;
+  /** Probability of random shelves after `augment` (its own random stream; default 0: off). */
+  shelvesP?: number;
   background: Float32Array[];
   splits: { train?: SharedSplit; validation?: SharedSplit; test?: SharedSplit };
   /** Step scales of the training passes (default all 1); evaluation always runs at 1. */
@@ -253,17 +253,17 @@ export class Replica {
   }
 
   /**
-   * One clip as the model sees it: augmented, low-shelved (each seeded by epoch and clip index,
+   * One clip as the model sees it: augmented, shelved (each seeded by epoch and clip index,
    * apart, so one does not change the other's draws), then standardised.
    */
   prepareClip(index: number, epoch: number): Float32Array {
     const split = this.options.splits.train!;
     const raw = split.x.subarray(index * CLIP_SAMPLES, (index + 1) * CLIP_SAMPLES);
-    const { augment: aug, lowShelfP, background, seed } = this.options;
+    const { augment: aug, shelvesP, background, seed } = this.options;
     let x = aug ? augment(raw, aug, Rng.derive(seed, 'augment', epoch, index), background) : Float32Array.from(raw);
-    if (lowShelfP) {
-      const rng = Rng.derive(seed, 'low-shelf', epoch, index);
-      if (rng.chance(lowShelfP)) x = randomLowShelf(x, rng);
+    if (shelvesP) {
+      const rng = Rng.derive(seed, 'shelves', epoch, index);
+      if (rng.chance(shelvesP)) x = randomShelves(x, rng);
     }
     return standardiseInPlace(x, this.options.inputMean, this.options.inputStd);
   }
