@@ -22,14 +22,14 @@
  * run it under `nice -n 19` next to other work.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Network } from '../src/engine/index.js';
 import { SedgeError } from '../src/errors.js';
 import type { Model } from '../src/model/model.js';
 import { withStepScales } from '../src/model/rescale.js';
+import { sha256 } from '../src/node/eval-command.js';
 import { exportCppCommand } from '../src/node/export-cpp-command.js';
 import { loadModel } from '../src/node/load-model.js';
 import { loadEvalSet, type EvalSet } from '../tools/eval/eval-set.js';
@@ -229,7 +229,7 @@ for (const list of opts.stepScales) { // refuse a bad list before anything runs
     throw error;
   }
 }
-const sha256 = createHash('sha256').update(readFileSync(opts.model)).digest('hex');
+const modelSha256 = sha256(opts.model);
 const sets: Array<[string, string]> = [['test', opts.data], ...(opts.other ? [['other', opts.other] as [string, string]] : [])];
 const work = mkdtempSync(join(tmpdir(), 'sedge-cpp-accuracy-'));
 process.env.TMPDIR = work; // the exporter's and the harness's own temp folders go here too
@@ -248,14 +248,14 @@ try {
   throw error;
 }
 const header = {
-  model: opts.model, sha256, data: resolve(opts.data), other: opts.other ? resolve(opts.other) : null,
+  model: opts.model, sha256: modelSha256, data: resolve(opts.data), other: opts.other ? resolve(opts.other) : null,
   feed: opts.chunk === 0 ? 'classify()' : `reset + push(${opts.chunk}) + logits()`, compiler: 'g++ -std=c++17 -O2 -ffp-contract=off',
   seconds: (Date.now() - started) / 1000,
 };
 if (opts.json) {
   console.log(JSON.stringify({ ...header, rows }));
 } else {
-  console.log(`model ${opts.model} (sha256 ${sha256.slice(0, 12)}…), test split of ${header.data}${header.other ? ` and ${header.other}` : ''}; ` +
+  console.log(`model ${opts.model} (sha256 ${modelSha256.slice(0, 12)}…), test split of ${header.data}${header.other ? ` and ${header.other}` : ''}; ` +
     `C++ fed by ${header.feed}, ${header.compiler}; ${header.seconds.toFixed(0)} s`);
   console.log(formatTable(rows));
 }
