@@ -159,4 +159,3 @@ function readContinuous(
   const [biasBRe, biasBIm] = takeComplex(`${at}continuous.B_bias`, [P]);
   return { lambdaRe, lambdaIm, logStep, bRe, bIm, biasBRe, biasBIm };
 }
-

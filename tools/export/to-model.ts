@@ -65,7 +65,6 @@ export function foldedContinuous(model: SedgeModel, j: number): ContinuousParams
   return c;
 }
 
-
 const NO_DISCRETE = new Float32Array(0);
 
 export function exportModel(model: SedgeModel, options: ExportOptions = {}): Model {
