@@ -303,7 +303,6 @@ export class SedgeModel {
   }
 }
 
-
 export function checkStepScales(stepScales: readonly number[], layers: number): void {
   if (stepScales.length !== layers) throw new RangeError(`step scales [${stepScales}] have ${stepScales.length} entries, the model has ${layers} layers`);
   let previous = 1;
