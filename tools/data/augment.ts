@@ -76,7 +76,7 @@ export function randomShelves(x: Float32Array, rng: Rng, sampleRateHz = 16000): 
   const y = x.slice();
   for (const kind of ['low', 'high'] as const) {
     const { hz: [lo, hi], db } = SHELVES[kind];
-    const corner = lo * (hi / lo) ** rng.uniform(0, 1), gainDb = rng.uniform(db[0], db[1]);
+    const corner = rng.logUniform(lo, hi), gainDb = rng.uniform(db[0], db[1]);
     filterInPlace(y, biquad(`${kind}shelf`, corner, Math.SQRT1_2, gainDb, sampleRateHz));
   }
   return y;
