@@ -30,7 +30,7 @@ export function readCheckpoint(file: string, identity: CheckpointIdentity, clips
     throw new UsageError(`${file}: cannot resume, the checkpoint is not for ${clips} clips; delete it or pass --force`);
   }
   for (const [field, value] of Object.entries(identity)) {
-    if (JSON.stringify(stored.identity?.[field]) !== JSON.stringify(value)) {
+    if (JSON.stringify(stored.identity?.[field] ?? null) !== JSON.stringify(value)) { // a field added since reads as null
       throw new UsageError(`${file}: cannot resume, it is another experiment: ${field} was ${JSON.stringify(stored.identity?.[field])}, now ${JSON.stringify(value)}; pass --force to start over`);
     }
   }

@@ -51,6 +51,8 @@ export interface SweepIdentity {
   /** The standardisation used (the model's own, or given on the command line). */
   inputMean: number | null;
   inputStd: number | null;
+  /** Filters put on every clip (`--eq`), or null. */
+  eq: string | null;
 }
 
 export interface SweepFile extends SweepIdentity {
@@ -124,7 +126,7 @@ export function prepareSweepOutput(outDir: string, identity: SweepIdentity, mode
   if (previous.version !== 1 || !Array.isArray(previous.results)) throw new UsageError(`${file}: cannot resume, not a sweep file of this version`);
   for (const field of Object.keys(identity) as (keyof SweepIdentity)[]) {
     if (field === 'model') continue; // the same bytes may be reached by another path
-    if (previous[field] !== identity[field]) {
+    if ((previous[field] ?? null) !== identity[field]) { // a field added since reads as null
       throw new UsageError(`${file}: cannot resume, it is another experiment: ${field} was ${JSON.stringify(previous[field])}, now ${JSON.stringify(identity[field])}; use another --out or --force`);
     }
   }
