@@ -312,7 +312,7 @@ test holds out ${corpus.heldOut.test.accents.join(', ')}, ${corpus.heldOut.test.
 ${continues ? `Stages 1–${earlier}: as in the stage-${earlier} card (\`${atCommit(files.card)}\`).
 ` : ''}${stageData.map((d, i) => d.sameAs !== undefined ? `Stage ${stageNo(i)} trained on the same ${chain[i].description.counts.train} clips as stage ${stageNo(d.sameAs)} (\`${d.folder}\`).
 ` : d.extra.length ? `Stage ${stageNo(i)} trained on ${chain[i].description.counts.train} clips: these training clips plus ${renderedAgain(d.extra)}
-(new voice picks, prosody, perturbations and noise; the same held-out voice families, so no validation or test voice), joined by \`sedge dataset merge\`.
+(voice picks, prosody, perturbations and noise other than seed ${corpus.seed}'s; the same held-out voice families, so no validation or test voice), joined by \`sedge dataset merge\`.
 ` : '').join('')}Other synthesizers: \`sedge dataset other-synth\` (${otherCorpus.voices.length} voices × 35 words × speeds ${otherCorpus.stretches.join('/')}).
 Input standardisation (training split): mean ${model.inputMean}, std ${model.inputStd}, stored in the model.
 
