@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { resample } from '../../src/audio/resample.js';
 import {
-  SHELVES, STRONG, WEAK, addBackground, addColouredNoise, applyGain, augment, invertPolarity, pitchShift, randomShelves, timeShift,
+  SHELVES, STRETCH, STRONG, WEAK, addBackground, addColouredNoise, applyGain, augment, invertPolarity, pitchShift, randomShelves,
+  randomStretch, timeShift,
 } from '../../tools/data/augment.js';
-import { colouredNoise, convolve, fftInPlace, resampleFast, rms } from '../../tools/data/dsp.js';
+import { colouredNoise, convolve, fftInPlace, resampleFast, rms, timeStretch } from '../../tools/data/dsp.js';
 import { Rng } from '../../tools/data/prng.js';
 
 const SNR_TOLERANCE_DB = 0.5;
@@ -130,6 +131,50 @@ describe('augmentation transforms', () => {
       expect(gains.every((g) => g > min - 1 && g < max + 1)).toBe(true);
     }
     expect(lowDb.map((g, k) => g - highDb[k]).some((d) => Math.abs(d) > 10)).toBe(true); // drawn apart
+  });
+
+  it('time stretch (WSOLA): the word lasts `factor` times longer at the same pitch and level', () => {
+    const x = clip(), copy = x.slice();
+    /** Samples whose envelope is over a tenth of the peak (the tone's own zeros are bridged by a 2 ms maximum). */
+    const span = (y: Float32Array) => {
+      const top = Math.max(...y.map(Math.abs));
+      let on = 0;
+      for (let i = 0; i < y.length; i++) if (Math.max(...y.subarray(Math.max(0, i - 16), i + 16).map(Math.abs)) > 0.1 * top) on++;
+      return on;
+    };
+    /** Zero crossings per second over 0.1 s about the clip's middle. */
+    const crossingsPerSecond = (y: Float32Array) => {
+      const mid = Math.floor(y.length / 2);
+      let n = 0;
+      for (let i = mid - 800; i < mid + 800; i++) if ((y[i] < 0) !== (y[i + 1] < 0)) n++;
+      return n * 10;
+    };
+    for (const factor of [1.2, 1.5]) {
+      const y = timeStretch(x, factor);
+      expect(y.length).toBe(Math.round(16000 * factor));
+      expect(span(y) / span(x)).toBeCloseTo(factor, 1);
+      expect(Math.abs(crossingsPerSecond(y) - 600)).toBeLessThanOrEqual(20); // 300 Hz; resampling would give 600 / factor
+      expect(Math.max(...y.map(Math.abs)) / 0.3).toBeGreaterThan(0.95); // frames add in phase: no dips from misalignment
+      expect(Math.max(...y.map(Math.abs)) / 0.3).toBeLessThan(1.05);
+    }
+    expect(sameBits(timeStretch(x, 1), x)).toBe(true);
+    expect(sameBits(x, copy)).toBe(true);
+  });
+
+  it('random stretch: slows by a factor within STRETCH, keeps the length and the word, deterministic', () => {
+    const x = clip(), copy = x.slice();
+    const energy = (y: Float32Array) => y.reduce((s, v) => s + v * v, 0);
+    const ratios: number[] = [];
+    for (let seed = 0; seed < 20; seed++) {
+      const y = randomStretch(x, new Rng(seed));
+      expect(sameBits(y, randomStretch(x, new Rng(seed)))).toBe(true);
+      expect(y.length).toBe(16000);
+      ratios.push(energy(y) / energy(x)); // the whole word stays in the window, so energy grows with its duration
+    }
+    expect(sameBits(x, copy)).toBe(true);
+    expect(ratios.every((r) => r > STRETCH.factor[0] * 0.97 && r < STRETCH.factor[1] * 1.03)).toBe(true);
+    expect(Math.min(...ratios)).toBeLessThan(1.15);
+    expect(Math.max(...ratios)).toBeGreaterThan(1.35);
   });
 
   it('augment is deterministic per seed, keeps the length and does not touch its input', () => {

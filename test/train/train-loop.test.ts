@@ -150,6 +150,7 @@ seed: 1234
     ['preset: tiny\ntrain_step_scales: [1, 2]', 'train_step_scales: step scales [1,2] have 2 entries, the model has 3 layers'],
     ['preset: tiny\ntrain_step_scales: [1, 2, 5]', 'train_step_scales: step scale 5 of layer 2 must be a positive integer multiple of 2'],
     ['preset: tiny\nshelves: 1.5', 'shelves: 1.5 must be a number in [0, 1]'],
+    ['preset: tiny\nstretch: -0.5', 'stretch: -0.5 must be a number in [0, 1]'],
   ])('refuses %j', (text, message) => {
     expect(() => parseConfigYaml(text, 'bad.yaml')).toThrow(message);
   });
@@ -205,12 +206,12 @@ describe('randomness is a function of (seed, counters)', () => {
   });
 });
 
-describe('random shelves on training clips', () => {
-  it('filters about the given share of clips, the same ones per (seed, epoch, clip), and none at 0', async () => {
+describe('random shelves and stretch on training clips', () => {
+  it.each(['shelvesP', 'stretchP'])('%s: changes about the given share of clips, the same ones per (seed, epoch, clip), and none at 0', async (key) => {
     const n = 40, split = sharedSplit(n), rng = new Rng(3);
     for (let i = 0; i < split.x.length; i++) split.x[i] = 0.1 * rng.normal();
-    const replica = (shelvesP: number) => Replica.create({
-      model: SEDGE_CONFIGS.tiny, seed: 7, inputMean: 0, inputStd: 1, augment: null, shelvesP, background: [], splits: { train: split },
+    const replica = (p: number) => Replica.create({
+      model: SEDGE_CONFIGS.tiny, seed: 7, inputMean: 0, inputStd: 1, augment: null, [key]: p, background: [], splits: { train: split },
     });
     const [off, half] = [await replica(0), await replica(0.5)];
     const raw = (i: number) => standardiseInPlace(split.x.slice(i * 16000, (i + 1) * 16000), 0, 1);

@@ -216,6 +216,54 @@ export function changeSpeed(x: Float32Array, factor: number): Float32Array {
   return factor === 1 ? x.slice() : resampleFast(x, 16000 * factor, 16000);
 }
 
+/**
+ * Pitch-preserving time stretch by WSOLA (Verhelst & Roelands 1993): 24 ms Hann frames are written
+ * every 12 ms; each is read near its nominal input position (output time / factor), moved by up to
+ * ±4 ms to where the input best continues the frame before it (cross-correlation), so pitch periods
+ * line up and the pitch stays. `factor` > 1 makes the clip longer (slower speech);
+ * round(x.length · factor) samples.
+ */
+export function timeStretch(x: Float32Array, factor: number, sampleRateHz = 16000): Float32Array {
+  if (factor === 1) return x.slice();
+  const hop = Math.round(0.012 * sampleRateHz), frame = 2 * hop, tolerance = Math.round(0.004 * sampleRateHz);
+  const length = Math.round(x.length * factor);
+  // x with room on both sides, so that every frame and search offset reads in bounds (zeros outside)
+  const pad = frame + tolerance, padded = new Float32Array(x.length + 2 * pad + frame);
+  padded.set(x, pad);
+  const window = Float64Array.from({ length: frame }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / frame));
+  const out = new Float64Array(length + frame), weight = new Float64Array(length + frame);
+  let previous = 0; // input position of the frame written last
+  for (let at = 0; at < length; at += hop) {
+    const nominal = Math.min(Math.round(at / factor), x.length);
+    let from = nominal;
+    if (at > 0) {
+      const next = pad + previous + hop; // where the previous frame's waveform naturally goes on
+      // every 2nd sample and every 2nd offset, then the two neighbours of the best: plenty to align periods, 4× cheaper
+      const similarity = (d: number) => {
+        let c = 0;
+        for (let i = 0, start = pad + nominal + d; i < frame; i += 2) c += padded[next + i] * padded[start + i];
+        return c;
+      };
+      let bestD = 0, best = -Infinity;
+      for (let d = -tolerance; d <= tolerance; d += 2) {
+        const c = similarity(d);
+        if (c > best) { best = c; bestD = d; }
+      }
+      for (const d of [bestD - 1, bestD + 1]) {
+        const c = similarity(d);
+        if (c > best) { best = c; bestD = d; }
+      }
+      from = nominal + bestD;
+    }
+    for (let i = 0; i < frame; i++) {
+      out[at + i] += window[i] * padded[pad + from + i];
+      weight[at + i] += window[i];
+    }
+    previous = from;
+  }
+  return Float32Array.from({ length }, (_, i) => out[i] / weight[i]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Clip-level helpers
 

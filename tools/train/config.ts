@@ -22,6 +22,7 @@
  *   background_noise: 0.5            # sedge: probability of mixing a _background_noise_ slice
  *   train_step_scales: [1, 2, 6]     # sedge: step scales of the training forward/backward (default all 1)
  *   shelves: 0.5                     # sedge: probability of random low and high shelves on a training clip (augment.ts SHELVES)
+ *   stretch: 0.5                     # sedge: probability of slowing a training clip down at the same pitch (augment.ts STRETCH)
  *
  * Keys the authors' yamls carry but whose alternatives sedge does not implement (act, norm_type,
  * stability, input_bias, output_bias, complex_output, input_size) are accepted with the published
@@ -70,6 +71,8 @@ export interface TrainConfig {
    * without `augments` (absent: 0, as in runs made before it existed).
    */
   shelves?: number;
+  /** Probability of a pitch-preserving slow-down (augment.ts STRETCH) of a training clip (absent: 0). */
+  stretch?: number;
 }
 
 /** The authors' hyperparameter defaults (Speech_Commands_Default.yaml). */
@@ -187,6 +190,7 @@ const KEYS: Record<string, Apply> = {
   },
   train_step_scales: (c, v, fail) => { c.trainStepScales = intList(v, fail); },
   shelves: (c, v, fail) => { c.shelves = nonNegative(v, fail, 1); },
+  stretch: (c, v, fail) => { c.stretch = nonNegative(v, fail, 1); },
   labels: (c, v, fail) => {
     if (!Array.isArray(v) || v.length < 2 || !v.every((w) => typeof w === 'string' && w.length > 0)) fail(`${JSON.stringify(v)} must be a list of at least two words`);
     const words = v as string[];

@@ -43,7 +43,7 @@ import { STANDARDISE_EPS } from '../../src/model/model.js';
 import { setBatchNormReducer, type ChannelReducer } from '../autograd/batchnorm.js';
 import { crossEntropy } from '../autograd/loss.js';
 import { scale } from '../autograd/ops.js';
-import { augment, randomShelves, type AugmentOptions } from '../data/augment.js';
+import { augment, randomShelves, randomStretch, type AugmentOptions } from '../data/augment.js';
 import { Rng } from '../data/prng.js';
 import { CLIP_SAMPLES } from '../data/speech-commands.js';
 import { SedgeModel, type SedgeConfig } from './model.js';
@@ -81,7 +81,9 @@ export interface ReplicaOptions {
   inputStd: number;
   /** null: no augmentation. */
   augment: AugmentOptions | null;
-  /** Probability of random shelves after `augment` (its own random stream; default 0: off). */
+  /** Probability of slowing a clip down (augment.ts STRETCH) after `augment` (its own random stream; default 0: off). */
+  stretchP?: number;
+  /** Probability of random shelves after that (its own random stream; default 0: off). */
   shelvesP?: number;
   background: Float32Array[];
   splits: { train?: SharedSplit; validation?: SharedSplit; test?: SharedSplit };
@@ -253,14 +255,18 @@ export class Replica {
   }
 
   /**
-   * One clip as the model sees it: augmented, shelved (each seeded by epoch and clip index,
-   * apart, so one does not change the other's draws), then standardised.
+   * One clip as the model sees it: augmented, stretched, shelved (each seeded by epoch and clip
+   * index, apart, so one does not change the others' draws), then standardised.
    */
   prepareClip(index: number, epoch: number): Float32Array {
     const split = this.options.splits.train!;
     const raw = split.x.subarray(index * CLIP_SAMPLES, (index + 1) * CLIP_SAMPLES);
-    const { augment: aug, shelvesP, background, seed } = this.options;
+    const { augment: aug, stretchP, shelvesP, background, seed } = this.options;
     let x = aug ? augment(raw, aug, Rng.derive(seed, 'augment', epoch, index), background) : Float32Array.from(raw);
+    if (stretchP) {
+      const rng = Rng.derive(seed, 'stretch', epoch, index);
+      if (rng.chance(stretchP)) x = randomStretch(x, rng);
+    }
     if (shelvesP) {
       const rng = Rng.derive(seed, 'shelves', epoch, index);
       if (rng.chance(shelvesP)) x = randomShelves(x, rng);
