@@ -3,7 +3,7 @@
  * vs MFLOP/s over step-scale lists (spec §5.4). The evaluation code (tools/eval) is offline tooling,
  * imported lazily so that the runtime never loads it.
  *
- *   sedge eval <model> --data DIR [--split test] [--step-scales 1,9,54] [--limit N] [--eq highpass:300] [--out DIR [--resume] | --svg FILE] [--json]
+ *   sedge eval <model> --data DIR [--split test] [--step-scales 1,9,54] [--limit N] [--perturb highpass:300] [--out DIR [--resume] | --svg FILE] [--json]
  *   sedge sweep <model> --data DIR [--split test] [--max 33 | --lists "1,1,1;1,9,54"] [--out DIR] [--resume] [--json]
  *
  * Every check that can fail (model file, step scales, output files, data folder, labels, every WAV)
@@ -19,7 +19,7 @@ import type { EngineChoice } from '../engine/index.js';
 import { UsageError } from '../errors.js';
 import type { Model } from '../model/model.js';
 import { withStepScales } from '../model/rescale.js';
-import { parseEq, type EqFilter } from '../../tools/eval/eq.js';
+import { parsePerturb, type PerturbStep } from '../../tools/eval/perturb.js';
 import { loadModel } from './load-model.js';
 import { numberList, positiveInt } from './options.js';
 import { writeFileSafely } from './write-file.js';
@@ -43,8 +43,8 @@ interface CommonOptions {
   cropLong?: boolean;
   /** [mean, std] to standardise with instead of the model's own (spec §3.4), e.g. for a model_dict.npy, which stores none. */
   inputStats?: number[];
-  /** Filter every clip with these first: a channel the model never heard (tools/eval/eq.ts). */
-  eq?: EqFilter[];
+  /** Put every clip through these first: conditions the model never heard (tools/eval/perturb.ts). */
+  perturb?: PerturbStep[];
   force?: boolean;
   json?: boolean;
   /** Progress bar on stderr (default true). */
@@ -86,7 +86,7 @@ function checkWritable(paths: string[], force: boolean | undefined): void {
 function dataOptions(options: CommonOptions) {
   if (!options.data) throw new UsageError('give the data folder with --data DIR');
   return {
-    split: options.split ?? 'test', limit: options.limit, allowMissingLabels: options.allowMissingLabels, eq: options.eq,
+    split: options.split ?? 'test', limit: options.limit, allowMissingLabels: options.allowMissingLabels, perturb: options.perturb,
     longClips: options.cropLong ? 'loudest' as const : 'refuse' as const,
   };
 }
@@ -147,7 +147,7 @@ export async function evalCommand(modelPath: string, options: EvalCommandOptions
     resume: options.resume,
     identity: {
       modelSha256: sha256(modelPath), stepScales: model.layers.map((l) => l.stepScale), data: resolve(set.root), split,
-      inputMean: model.inputMean, inputStd: model.inputStd, eq: set.eq,
+      inputMean: model.inputMean, inputStd: model.inputStd, perturb: set.perturb,
       clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
     },
   } : undefined;
@@ -188,7 +188,7 @@ export async function sweepCommand(modelPath: string, options: SweepCommandOptio
     model: modelPath,
     modelSha256: sha256(modelPath),
     data: resolve(set.root), split, clips: set.clips.length, splitClips: set.splitClips, limit: limit ?? null,
-    inputMean: model.inputMean, inputStd: model.inputStd, eq: set.eq,
+    inputMean: model.inputMean, inputStd: model.inputStd, perturb: set.perturb,
   };
   const predictor = await createPredictor(set.x, 16000, { engine: options.engine, jobs: options.jobs ?? availableParallelism() });
   try {
@@ -231,7 +231,7 @@ function addCommon(command: Command, splitHelp: string): Command {
     .option('--allow-missing-labels', "accept a folder without some of the model's words")
     .option('--crop-long', 'cut clips longer than 1 s to their loudest second (default: refuse them)')
     .option('--input-stats <mean,std>', "standardise with these instead of the model's own mean/std (a model_dict.npy stores none)", inputStats)
-    .option('--eq <filters>', 'filter every clip first, to measure robustness to a channel: highpass:HZ, lowpass:HZ, lowshelf:HZ:DB, highshelf:HZ:DB, comma-separated', parseEq)
+    .option('--perturb <steps>', 'put every clip through these first, to measure robustness: highpass:HZ, lowpass:HZ, lowshelf:HZ:DB, highshelf:HZ:DB, stretch:FACTOR (same pitch), comma-separated', parsePerturb)
     .option('--force', 'overwrite existing output files')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print JSON only (progress stays on stderr)');

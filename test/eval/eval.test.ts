@@ -12,7 +12,7 @@ import { encodeSafetensors } from '../../src/model/safetensors.js';
 import { flopsPerSecond } from '../../src/model/stats.js';
 import { withStepScales } from '../../src/model/rescale.js';
 import { evalCommand, registerEval } from '../../src/node/eval-command.js';
-import { parseEq } from '../../tools/eval/eq.js';
+import { parsePerturb } from '../../tools/eval/perturb.js';
 import { loadEvalSet, loudestWindow } from '../../tools/eval/eval-set.js';
 import { evaluateModel, type EvalReport } from '../../tools/eval/evaluate.js';
 import { createPredictor } from '../../tools/eval/predict.js';
@@ -197,11 +197,11 @@ describe('data checks (before any work)', () => {
     }
   });
 
-  it('--eq filters every clip first: a high-pass takes the constant clips to 0, which reads as "go", and the report says so', async () => {
-    const report = await evalCommand(modelFile, { data, eq: parseEq('highpass:300'), ...quiet }, noLog);
-    expect(report.eq).toBe('highpass:300');
+  it('--perturb changes every clip first: a high-pass takes the constant clips to 0, which reads as "go", and the report says so', async () => {
+    const report = await evalCommand(modelFile, { data, perturb: parsePerturb('highpass:300'), ...quiet }, noLog);
+    expect(report.perturb).toBe('highpass:300');
     expect(report.confusion).toEqual([[0, 3, 0, 0], [0, 2, 0, 0], [0, 2, 0, 0], [0, 1, 0, 0]]);
-    expect((await evalCommand(modelFile, { data, ...quiet }, noLog)).eq).toBeNull();
+    expect((await evalCommand(modelFile, { data, ...quiet }, noLog)).perturb).toBeNull();
   });
 
   it('bad step scales and a missing --data are usage errors', async () => {
@@ -292,7 +292,7 @@ describe('outputs', () => {
     const quietProgram = registerEval(new Command('sedge').exitOverride().configureOutput({ writeErr: () => {} }));
     await expect(quietProgram.parseAsync(['eval', modelFile, '--data', data, '--input-stats', '0,-1'], { from: 'user' }))
       .rejects.toThrow(/expected MEAN,STD with a finite mean and a positive std/);
-    await expect(quietProgram.parseAsync(['eval', modelFile, '--data', data, '--eq', 'lowshelf:300'], { from: 'user' }))
+    await expect(quietProgram.parseAsync(['eval', modelFile, '--data', data, '--perturb', 'lowshelf:300'], { from: 'user' }))
       .rejects.toThrow(/a shelf needs its gain in dB/);
   });
 

@@ -13,7 +13,7 @@ import { DataError, SedgeError } from '../../src/errors.js';
 import {
   BACKGROUND_FOLDER, CLIP_SAMPLES, readLongClip, SpeechCommandsCorpus, TESTING_LIST, VALIDATION_LIST, type ClipRef, type Split,
 } from '../data/speech-commands.js';
-import { applyEq, describeEq, type EqFilter } from './eq.js';
+import { applyPerturb, describePerturb, type PerturbStep } from './perturb.js';
 
 export interface EvalSet {
   root: string;
@@ -29,8 +29,8 @@ export interface EvalSet {
   truth: Int32Array;
   /** Clips longer than 1 s that were cut to their loudest second (longClips: 'loudest'). */
   cropped: number;
-  /** The filters put on every clip (`--eq`, tools/eval/eq.ts), as text, or null. */
-  eq: string | null;
+  /** What was done to every clip (`--perturb`, tools/eval/perturb.ts), as text, or null. */
+  perturb: string | null;
 }
 
 export interface LoadEvalSetOptions {
@@ -44,8 +44,8 @@ export interface LoadEvalSetOptions {
    * window ('loudest'), for keyword sets from other sources that keep silence around the word.
    */
   longClips?: 'refuse' | 'loudest';
-  /** Filter every clip with these (a channel the model never heard; tools/eval/eq.ts). */
-  eq?: readonly EqFilter[];
+  /** Put every clip through these (conditions the model never heard; tools/eval/perturb.ts). */
+  perturb?: readonly PerturbStep[];
   /** Refuse to load more than this (default 4 GiB of float32). */
   maxBytes?: number;
   onProgress?: (done: number, total: number) => void;
@@ -148,7 +148,7 @@ export function loadEvalSet(root: string, labels: readonly string[], options: Lo
       }
       const bad = samples.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new DataError(join(root, clip.path), `sample ${bad} is ${samples[bad]}`);
-      if (options.eq) applyEq(samples, options.eq);
+      if (options.perturb?.length) samples = applyPerturb(samples, options.perturb);
       x.set(samples, i * CLIP_SAMPLES);
     } catch (error) {
       if (!(error instanceof SedgeError)) throw error;
@@ -162,6 +162,6 @@ export function loadEvalSet(root: string, labels: readonly string[], options: Lo
     throw new DataError(root, `${problems.length} of ${clips.length} ${split} clips cannot be used (nothing was evaluated):${listed}${more}`);
   }
   return { root, split, labels, clips, splitClips: all.length, x, truth: Int32Array.from(clips, (c) => c.label), cropped,
-    eq: options.eq?.length ? describeEq(options.eq) : null,
+    perturb: options.perturb?.length ? describePerturb(options.perturb) : null,
   };
 }

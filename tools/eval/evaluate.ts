@@ -28,8 +28,8 @@ export interface EvalReport {
   splitClips: number;
   /** Clips over 1 s cut to their loudest second (only with longClips: 'loudest'). */
   croppedClips: number;
-  /** Filters put on every clip before the model (`--eq`), or null. */
-  eq: string | null;
+  /** What was done to every clip before the model (`--perturb`), or null. */
+  perturb: string | null;
   correct: number;
   /** In [0, 1]. */
   accuracy: number;
@@ -121,7 +121,7 @@ export async function evaluateModel(model: Model, set: EvalSet, options: Evaluat
     clips: s.clips,
     splitClips: set.splitClips,
     croppedClips: set.cropped,
-    eq: set.eq,
+    perturb: set.perturb,
     correct: s.correct,
     accuracy: s.accuracy,
     perClass: s.perClass,
@@ -144,7 +144,7 @@ export async function evaluateModel(model: Model, set: EvalSet, options: Evaluat
 /** Text report: accuracy, then the classes sorted from worst, then the most frequent confusions. */
 export function formatEvalReport(r: EvalReport): string {
   const pct = (v: number | null) => (v === null ? '   –  ' : `${(100 * v).toFixed(1).padStart(5)} %`);
-  const cropped = (r.croppedClips ? `, ${r.croppedClips} cut to their loudest second` : '') + (r.eq ? `, filtered ${r.eq}` : '');
+  const cropped = (r.croppedClips ? `, ${r.croppedClips} cut to their loudest second` : '') + (r.perturb ? `, perturbed ${r.perturb}` : '');
   const lines = [
     `${r.model} on ${r.data} (${r.split}${r.clips < r.splitClips ? `, ${r.clips} of ${r.splitClips} clips` : `, ${r.clips} clips`}${cropped}), ` +
       `step scales [${r.stepScales.join(',')}], ${r.mflopsPerSecond.toFixed(2)} MFLOP/s`,

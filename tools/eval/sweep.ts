@@ -51,8 +51,8 @@ export interface SweepIdentity {
   /** The standardisation used (the model's own, or given on the command line). */
   inputMean: number | null;
   inputStd: number | null;
-  /** Filters put on every clip (`--eq`), or null. */
-  eq: string | null;
+  /** What was done to every clip (`--perturb`), or null. */
+  perturb: string | null;
 }
 
 export interface SweepFile extends SweepIdentity {
