@@ -11,8 +11,8 @@ import { applyPerturb, describePerturb, parsePerturb } from '../../tools/eval/pe
 
 const tone = (hz: number) => Float32Array.from({ length: 16000 }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 16000));
 /** RMS gain of the filter chain on a tone, measured after the first 0.25 s (the filter's start-up). */
-function gain(hz: number, eq: string): number {
-  const x = tone(hz), y = applyPerturb(x, parsePerturb(eq));
+function gain(hz: number, steps: string): number {
+  const x = tone(hz), y = applyPerturb(x, parsePerturb(steps));
   const rms = (v: Float32Array) => Math.sqrt(v.subarray(4000).reduce((s, a) => s + a * a, 0) / (v.length - 4000));
   return rms(y) / rms(x);
 }

@@ -23,13 +23,13 @@ type FilterKind = (typeof FILTERS)[number];
 export type PerturbStep = { kind: FilterKind; hz: number; db: number } | { kind: 'stretch'; factor: number };
 
 const SAMPLE_RATE_HZ = 16000, MAX_SHELF_DB = 40, STRETCH_RANGE = [0.5, 2] as const;
+const EXPECTED = 'expected comma-separated highpass:HZ, lowpass:HZ, lowshelf:HZ:DB, highshelf:HZ:DB or stretch:FACTOR ' +
+  '(e.g. "highpass:300,highshelf:2000:-6")';
 
 /** `"lowshelf:300:+9,stretch:1.2"` → steps; a commander argument parser (its errors name the option's value). */
 export function parsePerturb(value: string): PerturbStep[] {
   return value.split(',').map((s) => s.trim()).map((part): PerturbStep => {
     const [kind, a, b, ...rest] = part.split(':');
-    const expected = 'expected comma-separated highpass:HZ, lowpass:HZ, lowshelf:HZ:DB, highshelf:HZ:DB or stretch:FACTOR ' +
-      '(e.g. "highpass:300,highshelf:2000:-6")';
     if (kind === 'stretch') {
       const factor = Number(a);
       if (b !== undefined || !(factor >= STRETCH_RANGE[0] && factor <= STRETCH_RANGE[1])) {
@@ -37,7 +37,7 @@ export function parsePerturb(value: string): PerturbStep[] {
       }
       return { kind, factor };
     }
-    if (!FILTERS.includes(kind as FilterKind) || rest.length > 0) throw new InvalidArgumentError(`${expected}; '${part}' is not one`);
+    if (!FILTERS.includes(kind as FilterKind) || rest.length > 0) throw new InvalidArgumentError(`${EXPECTED}; '${part}' is not one`);
     const hz = Number(a);
     if (!(hz > 0 && hz < SAMPLE_RATE_HZ / 2)) throw new InvalidArgumentError(`'${part}': the frequency must be a number of Hz between 0 and ${SAMPLE_RATE_HZ / 2} (exclusive)`);
     const shelf = kind.endsWith('shelf');
