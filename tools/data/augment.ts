@@ -92,9 +92,14 @@ export function randomShelves(x: Float32Array, rng: Rng, sampleRateHz = 16000): 
  */
 export const STRETCH = Object.freeze({ factor: [1, 1.5] } as const);
 
-/** `x` slowed down by a random factor (STRETCH) at the same pitch (WSOLA), cropped about its spoken part to x's length. Draws one value. */
+/** `x` played `factor` times longer at the same pitch (WSOLA), cropped about its spoken part or zero-padded to x's length. */
+export function stretchClip(x: Float32Array, factor: number): Float32Array {
+  return fitLength(timeStretch(x, factor), x.length);
+}
+
+/** `x` slowed down by a random factor (STRETCH) with stretchClip. Draws one value. */
 export function randomStretch(x: Float32Array, rng: Rng): Float32Array {
-  return fitLength(timeStretch(x, rng.logUniform(STRETCH.factor[0], STRETCH.factor[1])), x.length);
+  return stretchClip(x, rng.logUniform(STRETCH.factor[0], STRETCH.factor[1]));
 }
 
 export function invertPolarity(x: Float32Array): Float32Array {

@@ -14,8 +14,8 @@
  *   --perturb stretch:1.2
  */
 import { InvalidArgumentError } from 'commander';
-import { fitLength } from '../data/augment.js';
-import { biquad, filterInPlace, timeStretch } from '../data/dsp.js';
+import { stretchClip } from '../data/augment.js';
+import { biquad, filterInPlace } from '../data/dsp.js';
 
 const FILTERS = ['highpass', 'lowpass', 'lowshelf', 'highshelf'] as const;
 type FilterKind = (typeof FILTERS)[number];
@@ -60,7 +60,7 @@ export function describePerturb(steps: readonly PerturbStep[]): string {
 export function applyPerturb(clip: Float32Array, steps: readonly PerturbStep[]): Float32Array {
   let x: Float32Array = clip.slice();
   for (const s of steps) {
-    if (s.kind === 'stretch') x = fitLength(timeStretch(x, s.factor, SAMPLE_RATE_HZ), clip.length);
+    if (s.kind === 'stretch') x = stretchClip(x, s.factor);
     else filterInPlace(x, biquad(s.kind, s.hz, Math.SQRT1_2, s.db, SAMPLE_RATE_HZ));
   }
   return x;
