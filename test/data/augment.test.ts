@@ -177,6 +177,15 @@ describe('augmentation transforms', () => {
     expect(Math.max(...ratios)).toBeGreaterThan(1.35);
   });
 
+  it('random stretch over a given range speeds up too, and the default range draws as before', () => {
+    const x = clip();
+    const energy = (y: Float32Array) => y.reduce((s, v) => s + v * v, 0);
+    const ratios = Array.from({ length: 20 }, (_, seed) => energy(randomStretch(x, new Rng(seed), [0.8, 1.5])) / energy(x));
+    expect(ratios.every((r) => r > 0.8 * 0.97 && r < 1.5 * 1.03)).toBe(true);
+    expect(Math.min(...ratios)).toBeLessThan(0.9);
+    expect(sameBits(randomStretch(x, new Rng(3), STRETCH.factor), randomStretch(x, new Rng(3)))).toBe(true);
+  });
+
   it('augment is deterministic per seed, keeps the length and does not touch its input', () => {
     const x = clip(), copy = x.slice();
     const background = [colouredNoise(32000, 1, new Rng(9))];

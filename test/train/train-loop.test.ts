@@ -151,8 +151,16 @@ seed: 1234
     ['preset: tiny\ntrain_step_scales: [1, 2, 5]', 'train_step_scales: step scale 5 of layer 2 must be a positive integer multiple of 2'],
     ['preset: tiny\nshelves: 1.5', 'shelves: 1.5 must be a number in [0, 1]'],
     ['preset: tiny\nstretch: -0.5', 'stretch: -0.5 must be a number in [0, 1]'],
+    ['preset: tiny\nstretch_range: [1.5, 0.8]', 'stretch_range: [1.5,0.8] must be two factors [low, high] with 0.5 <= low < high <= 2'],
+    ['preset: tiny\nstretch_range: [0.4, 1.5]', 'with 0.5 <= low < high <= 2'],
+    ['preset: tiny\nstretch_range: 1.2', 'stretch_range: 1.2 must be two factors'],
   ])('refuses %j', (text, message) => {
     expect(() => parseConfigYaml(text, 'bad.yaml')).toThrow(message);
+  });
+
+  it('stretch_range: absent means the slow-downs of STRETCH; given, it is kept', () => {
+    expect(presetConfig('tiny')!.stretchRange).toBeUndefined();
+    expect(parseConfigYaml('preset: tiny\nstretch: 0.5\nstretch_range: [0.8, 1.5]\n', 't.yaml').stretchRange).toEqual([0.8, 1.5]);
   });
 
   it('train_step_scales: absent means all 1; given, it is checked like any step-scale list', () => {

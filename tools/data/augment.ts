@@ -88,18 +88,20 @@ export function randomShelves(x: Float32Array, rng: Rng, sampleRateHz = 16000): 
  * duration stretch 1.2, where 32 % lie beyond espeak-ng's 90th percentile), and the stage-11 model
  * got their words less often right the slower they were spoken: 72.9 % at stretch 0.85, 68.9 % at 1,
  * 60.3 % at 1.2 (lowest at 1.2 for 9 of the 10 voices). People saying a single word speak slowly too.
- * Factor log-uniform.
+ * Factor log-uniform; a training config may widen it below 1 (`stretch_range`) for faster speech too.
  */
 export const STRETCH = Object.freeze({ factor: [1, 1.5] } as const);
+/** The factors a training config's `stretch_range` and `--perturb stretch` may give (WSOLA's tested range). */
+export const STRETCH_LIMITS = Object.freeze([0.5, 2] as const);
 
 /** `x` played `factor` times longer at the same pitch (WSOLA), cropped about its spoken part or zero-padded to x's length. */
 export function stretchClip(x: Float32Array, factor: number): Float32Array {
   return fitLength(timeStretch(x, factor), x.length);
 }
 
-/** `x` slowed down by a random factor (STRETCH) with stretchClip. Draws one value. */
-export function randomStretch(x: Float32Array, rng: Rng): Float32Array {
-  return stretchClip(x, rng.logUniform(STRETCH.factor[0], STRETCH.factor[1]));
+/** `x` stretched by a random factor, log-uniform in `range` (default STRETCH), with stretchClip. Draws one value. */
+export function randomStretch(x: Float32Array, rng: Rng, range: readonly [number, number] = STRETCH.factor): Float32Array {
+  return stretchClip(x, rng.logUniform(range[0], range[1]));
 }
 
 export function invertPolarity(x: Float32Array): Float32Array {

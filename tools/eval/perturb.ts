@@ -14,7 +14,7 @@
  *   --perturb stretch:1.2
  */
 import { InvalidArgumentError } from 'commander';
-import { stretchClip } from '../data/augment.js';
+import { STRETCH_LIMITS, stretchClip } from '../data/augment.js';
 import { biquad, filterInPlace } from '../data/dsp.js';
 
 const FILTERS = ['highpass', 'lowpass', 'lowshelf', 'highshelf'] as const;
@@ -22,7 +22,7 @@ type FilterKind = (typeof FILTERS)[number];
 
 export type PerturbStep = { kind: FilterKind; hz: number; db: number } | { kind: 'stretch'; factor: number };
 
-const SAMPLE_RATE_HZ = 16000, MAX_SHELF_DB = 40, STRETCH_RANGE = [0.5, 2] as const;
+const SAMPLE_RATE_HZ = 16000, MAX_SHELF_DB = 40;
 const EXPECTED = 'expected comma-separated highpass:HZ, lowpass:HZ, lowshelf:HZ:DB, highshelf:HZ:DB or stretch:FACTOR ' +
   '(e.g. "highpass:300,highshelf:2000:-6")';
 
@@ -32,8 +32,8 @@ export function parsePerturb(value: string): PerturbStep[] {
     const [kind, a, b, ...rest] = part.split(':');
     if (kind === 'stretch') {
       const factor = Number(a);
-      if (b !== undefined || !(factor >= STRETCH_RANGE[0] && factor <= STRETCH_RANGE[1])) {
-        throw new InvalidArgumentError(`'${part}': stretch takes one factor in [${STRETCH_RANGE.join(', ')}] (>1 slower), e.g. stretch:1.2`);
+      if (b !== undefined || !(factor >= STRETCH_LIMITS[0] && factor <= STRETCH_LIMITS[1])) {
+        throw new InvalidArgumentError(`'${part}': stretch takes one factor in [${STRETCH_LIMITS.join(', ')}] (>1 slower), e.g. stretch:1.2`);
       }
       return { kind, factor };
     }

@@ -23,6 +23,7 @@
  *   train_step_scales: [1, 2, 6]     # sedge: step scales of the training forward/backward (default all 1)
  *   shelves: 0.5                     # sedge: probability of random low and high shelves on a training clip (augment.ts SHELVES)
  *   stretch: 0.5                     # sedge: probability of slowing a training clip down at the same pitch (augment.ts STRETCH)
+ *   stretch_range: [0.8, 1.5]        # sedge: its factor range (default [1, 1.5]); below 1 speeds up
  *
  * Keys the authors' yamls carry but whose alternatives sedge does not implement (act, norm_type,
  * stability, input_bias, output_bias, complex_output, input_size) are accepted with the published
@@ -37,6 +38,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../src/errors.js';
 import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
+import { STRETCH_LIMITS } from '../data/augment.js';
 import { checkStepScales, defaultRzohProbabilities, SEDGE_CONFIGS, type SedgeConfig } from './model.js';
 
 export type AugmentPreset = 'none' | 'weak' | 'strong';
@@ -73,6 +75,8 @@ export interface TrainConfig {
   shelves?: number;
   /** Probability of a pitch-preserving slow-down (augment.ts STRETCH) of a training clip (absent: 0). */
   stretch?: number;
+  /** Its factor range, log-uniform (absent: augment.ts STRETCH.factor, slow-downs only). */
+  stretchRange?: [number, number];
 }
 
 /** The authors' hyperparameter defaults (Speech_Commands_Default.yaml). */
@@ -191,6 +195,14 @@ const KEYS: Record<string, Apply> = {
   train_step_scales: (c, v, fail) => { c.trainStepScales = intList(v, fail); },
   shelves: (c, v, fail) => { c.shelves = nonNegative(v, fail, 1); },
   stretch: (c, v, fail) => { c.stretch = nonNegative(v, fail, 1); },
+  stretch_range: (c, v, fail) => {
+    const [lo, hi] = STRETCH_LIMITS;
+    if (!(Array.isArray(v) && v.length === 2 && v.every((f) => typeof f === 'number' && f >= lo && f <= hi) && v[0] < v[1])) {
+      fail(`${JSON.stringify(v)} must be two factors [low, high] with ${lo} <= low < high <= ${hi}`);
+    }
+    const [low, high] = v as [number, number];
+    c.stretchRange = [low, high];
+  },
   labels: (c, v, fail) => {
     if (!Array.isArray(v) || v.length < 2 || !v.every((w) => typeof w === 'string' && w.length > 0)) fail(`${JSON.stringify(v)} must be a list of at least two words`);
     const words = v as string[];

@@ -232,7 +232,7 @@ const stageSummaries = [...(continues?.stages ?? []), ...chain.map((st, i) => ({
   run: st.run, config: st.description.config.source, epochsRun: st.history.length, epochsUsed: i === chain.length - 1 ? lastBest.epoch : st.usedEpochs,
   plannedEpochs: st.description.config.epochs, lengthChanges: st.description.extensions ?? [],
   augments: st.description.config.augments, backgroundNoise: st.description.config.backgroundNoise, shelves: st.description.config.shelves ?? 0,
-  stretch: st.description.config.stretch ?? 0,
+  stretch: st.description.config.stretch ?? 0, stretchRange: st.description.config.stretchRange ?? STRETCH.factor,
   trainStepScales: st.description.config.trainStepScales ?? null, learningRate: st.description.config.learningRate,
   wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0), batchNorm: st.description.config.model.batchNorm,
 }))];
@@ -326,7 +326,7 @@ ${stageSummaries.length > 1 ? `Trained in ${stageSummaries.length} stages, each 
 
 | stage | config | epochs run | used up to epoch | training-time augmentation | training step scales | peak lr | wall time |
 |---|---|---|---|---|---|---|---|
-${stageSummaries.map((st, i) => `| ${i + 1} | \`${configOf(i + 1)}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise}${st.shelves ? `, shelves p = ${st.shelves} (low ${SHELVES.low.hz.join('–')} Hz ${SHELVES.low.db.join('…')} dB, high ${SHELVES.high.hz.join('–')} Hz ${SHELVES.high.db.join('…')} dB)` : ''}${st.stretch ? `, stretch p = ${st.stretch} (×${STRETCH.factor.join('–')}, same pitch)` : ''} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
+${stageSummaries.map((st, i) => `| ${i + 1} | \`${configOf(i + 1)}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise}${st.shelves ? `, shelves p = ${st.shelves} (low ${SHELVES.low.hz.join('–')} Hz ${SHELVES.low.db.join('…')} dB, high ${SHELVES.high.hz.join('–')} Hz ${SHELVES.high.db.join('…')} dB)` : ''}${st.stretch ? `, stretch p = ${st.stretch} (×${(st.stretchRange ?? STRETCH.factor).join('–')}, same pitch)` : ''} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
 
 Checkpoint: best validation accuracy (epoch ${best.epoch} of the ${history.length} in the curves below${continues ? `, which show stage${chain.length > 1 ? 's' : ''} ${stageNo(0)}${chain.length > 1 ? `–${stageNo(chain.length - 1)}` : ''}; stages 1–${earlier}: \`${atCommit(files.history)}\`` : ''}).
 Training: ${stageSummaries.reduce((n, st) => n + st.epochsRun, 0)} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine

@@ -83,6 +83,8 @@ export interface ReplicaOptions {
   augment: AugmentOptions | null;
   /** Probability of slowing a clip down (augment.ts STRETCH) after `augment` (its own random stream; default 0: off). */
   stretchP?: number;
+  /** Its factor range (default STRETCH.factor: slow-downs only). */
+  stretchRange?: readonly [number, number];
   /** Probability of random shelves after that (its own random stream; default 0: off). */
   shelvesP?: number;
   background: Float32Array[];
@@ -261,11 +263,11 @@ export class Replica {
   prepareClip(index: number, epoch: number): Float32Array {
     const split = this.options.splits.train!;
     const raw = split.x.subarray(index * CLIP_SAMPLES, (index + 1) * CLIP_SAMPLES);
-    const { augment: aug, stretchP, shelvesP, background, seed } = this.options;
+    const { augment: aug, stretchP, stretchRange, shelvesP, background, seed } = this.options;
     let x = aug ? augment(raw, aug, Rng.derive(seed, 'augment', epoch, index), background) : Float32Array.from(raw);
     if (stretchP) {
       const rng = Rng.derive(seed, 'stretch', epoch, index);
-      if (rng.chance(stretchP)) x = randomStretch(x, rng);
+      if (rng.chance(stretchP)) x = randomStretch(x, rng, stretchRange);
     }
     if (shelvesP) {
       const rng = Rng.derive(seed, 'shelves', epoch, index);
