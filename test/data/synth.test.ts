@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissingToolError, ToolError, UsageError } from '../../src/errors.js';
 import { encodeWav } from '../../src/audio/wav.js';
 import { datasetStatsCommand } from '../../src/node/dataset-command.js';
-import { batchSsml, espeakInstall, hasProgram, isFemaleVoice, runEspeak } from '../../tools/data/espeak.js';
+import { batchSsml, espeakInstall, hasProgram, isFemaleVoice, mbrolaVoicesInstalled, phonemesOf, runEspeak } from '../../tools/data/espeak.js';
 import { SpeechCommandsCorpus } from '../../tools/data/speech-commands.js';
-import { planCorpus, synthCorpus, synthesiseBatch, utteranceFor, type SynthOptions } from '../../tools/data/synth.js';
+import { planCorpus, sameSounding, synthCorpus, synthesiseBatch, utteranceFor, type SynthOptions } from '../../tools/data/synth.js';
 import { espeakVoice, mbrolaVoice, voiceInventory } from '../../tools/data/voices.js';
 
 const HAS_ESPEAK = hasProgram('espeak-ng');
@@ -105,7 +105,7 @@ describe('planCorpus with a female share', () => {
   const voices = voiceInventory(['en-us'], ['f1', 'f3', 'm1', 'm2'], [], true, isFemale);
   const options = (femaleShare: number | null): Parameters<typeof planCorpus>[1] => ({
     seed: 5, perWord: 500, words: ['yes', 'no'], concurrency: 1, mbrolaShare: 0.4, femaleShare,
-    validationFraction: 0, testFraction: 0, backgroundSeconds: 1, perturb: true, splits: ['train'],
+    validationFraction: 0, testFraction: 0, backgroundSeconds: 1, perturb: true, splits: ['train'], sameSounding: {},
   });
   const femaleShareOf = (plan: ReturnType<typeof planCorpus>) => plan.filter((c) => c.voice.female).length / plan.length;
 
@@ -241,5 +241,45 @@ describe.skipIf(!HAS_ESPEAK)('synthCorpus (espeak-ng)', () => {
     const a = files(join(root, 'a'));
     const c = files(out);
     for (const [path, bytes] of a) expect(bytes.equals(c.get(path)!), path).toBe(true);
+  });
+});
+
+describe('words a voice says like another word', () => {
+  const voices = voiceInventory(['en-us'], ['m1'], ['mb-us1', 'mb-fr1-en']);
+  const options = (sameSounding: Record<string, string[]>): Parameters<typeof planCorpus>[1] => ({
+    seed: 5, perWord: 300, words: ['three', 'tree', 'yes'], concurrency: 1, mbrolaShare: 0.5, femaleShare: null,
+    validationFraction: 0, testFraction: 0, backgroundSeconds: 1, perturb: true, splits: ['train'], sameSounding,
+  });
+
+  it('sameSounding names, per pronouncer, the words it says with the same phonemes as another', () => {
+    const fake = (pronouncer: string, words: readonly string[]) => words.map((w) => (pronouncer === 'mb-fr1-en' && w === 'three' ? 'tree' : w));
+    expect(sameSounding(voices, ['three', 'tree', 'yes'], fake)).toEqual({ 'mb-fr1-en': ['three', 'tree'] });
+    expect(sameSounding(voices, ['three', 'yes'], fake)).toEqual({});
+  });
+
+  it('planCorpus gives those words no clip by those voices, and every other word the same plan as before', () => {
+    const before = planCorpus(voices, options({}));
+    const after = planCorpus(voices, options({ 'mb-fr1-en': ['three', 'tree'] }));
+    expect(before.some((c) => c.word === 'three' && c.voice.id === 'mb.fr1-en')).toBe(true);
+    expect(after.filter((c) => c.word !== 'yes' && c.voice.id === 'mb.fr1-en')).toEqual([]);
+    expect(after.filter((c) => c.word === 'three' && c.voice.engine === 'mbrola').length).toBeGreaterThan(100); // mb-us1 speaks them
+    const paths = (plan: typeof before, word: string) => plan.filter((c) => c.word === word).map((c) => c.path);
+    expect(paths(after, 'yes')).toEqual(paths(before, 'yes'));
+    expect(paths(after, 'three')).toHaveLength(300);
+  });
+
+  it.skipIf(!hasProgram('espeak-ng'))('phonemesOf tells "three" from "tree" in espeak-ng English, one call for all words', () => {
+    const said = phonemesOf('en-us', ['three', 'tree', 'yes'], false);
+    expect(said).toHaveLength(3);
+    expect(said[0]).not.toBe(said[1]);
+  });
+
+  it.skipIf(mbrolaVoicesInstalled(['mb-fr4-en', 'mb-en1']).length < 2)('MBROLA: mb-fr4-en says "three" like "tree", mb-en1 does not', () => {
+    const [three, tree] = phonemesOf('mb-fr4-en', ['three', 'tree'], true);
+    expect(three).toBe(tree);
+    expect(three).toMatch(/^t R i/);
+    const en1 = phonemesOf('mb-en1', ['three', 'tree'], true);
+    expect(en1[0]).not.toBe(en1[1]);
+    expect(sameSounding(voiceInventory([], [], ['mb-fr4-en', 'mb-en1']), ['three', 'tree', 'yes'])).toEqual({ 'mb-fr4-en': ['three', 'tree'] });
   });
 });

@@ -61,6 +61,37 @@ export function mbrolaVoicesInstalled(candidates: readonly string[], dataDir = e
   });
 }
 
+/**
+ * How `voice` pronounces each word: the phonemes espeak-ng sends to MBROLA (`--pho`) for an MBROLA
+ * voice, espeak-ng's own phoneme mnemonics with stress (`-x`) otherwise. One espeak-ng call, a word
+ * per line; MBROLA phonemes without their durations and pitch, so two words compare equal when the
+ * voice says them with the same sounds.
+ */
+export function phonemesOf(voice: string, words: readonly string[], mbrola: boolean): string[] {
+  const args = ['-q', '-v', voice, mbrola ? '--pho' : '-x'];
+  const result = spawnSync('espeak-ng', args, { input: words.map((w) => `${w}.`).join('\n'), encoding: 'utf8', timeout: 60_000 });
+  if (result.error || result.status !== 0) {
+    throw new ToolError(`espeak-ng ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}): ${(result.stderr ?? '').trim()}`, result.signal);
+  }
+  const said: string[] = [];
+  if (mbrola) {
+    // One phoneme per line ("t<TAB>82<TAB>pitch…"); each sentence ends with pause lines ("_").
+    let word: string[] = [];
+    for (const line of result.stdout.split('\n')) {
+      const phoneme = line.split('\t')[0].trim();
+      if (phoneme === '_' && word.length) said.push(word.join(' ')), (word = []);
+      else if (phoneme && phoneme !== '_') word.push(phoneme);
+    }
+    if (word.length) said.push(word.join(' '));
+  } else {
+    said.push(...result.stdout.split('\n').map((l) => l.trim()).filter((l) => l.length > 0));
+  }
+  if (said.length !== words.length) {
+    throw new ToolError(`espeak-ng ${args.join(' ')}: ${said.length} pronunciations for ${words.length} words (${words.join(', ')})`, null);
+  }
+  return said;
+}
+
 export interface Utterance {
   text: string;
   /** Speaking rate in percent of the voice's default 175 wpm (SSML prosody rate). */

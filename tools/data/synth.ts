@@ -27,16 +27,16 @@ import { decodeWav, encodeWav } from '../../src/audio/wav.js';
 import { DataError, ToolError, UsageError } from '../../src/errors.js';
 import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
 import { Rng } from './prng.js';
-import { batchSsml, espeakInstall, espeakVariants, isFemaleVoice, mbrolaVoicesInstalled, requireEspeak, runEspeak, splitAtPauses, type Utterance } from './espeak.js';
-import { ESPEAK_ENGLISH_ACCENTS, HELD_OUT, MBROLA_ENGLISH_VOICES, voiceInventory, voicesBySplit, type Split, type Voice } from './voices.js';
+import { batchSsml, espeakInstall, espeakVariants, isFemaleVoice, mbrolaVoicesInstalled, phonemesOf, requireEspeak, runEspeak, splitAtPauses, type Utterance } from './espeak.js';
+import { ESPEAK_ENGLISH_ACCENTS, HELD_OUT, MBROLA_ENGLISH_VOICES, pronouncerOf, voiceInventory, voicesBySplit, type Split, type Voice } from './voices.js';
 import { renderClip, RATE_HZ } from './render.js';
 import { BACKGROUND_KINDS, assertNoKeywords, makeBackground } from './background.js';
 import { MANIFEST, RENDER_LOG, prepareOutDir, removeTempFiles, writeFileAtomic } from './corpus-files.js';
 import { BACKGROUND_FOLDER, SPLITS, TESTING_LIST, VALIDATION_LIST } from './speech-commands.js';
 import { Progress } from './progress.js';
 
-/** Bump when the same options would give different audio. */
-export const GENERATOR_VERSION = 2;
+/** Bump when the same options would give different audio. 3: no word from a voice that says it like another word. */
+export const GENERATOR_VERSION = 3;
 export const DEFAULT_PER_WORD = 800;
 export const DEFAULT_SEED = 1;
 
@@ -92,6 +92,8 @@ export interface CorpusManifest {
   /** femaleShare only when given, so manifests of corpora made without it stay as they were. */
   options: { mbrolaShare: number; femaleShare?: number; validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean; splits: Split[] };
   heldOut: typeof HELD_OUT;
+  /** Words each pronouncer (voices.ts pronouncerOf) says exactly like another word: no voice of it says them. */
+  sameSounding: Record<string, string[]>;
   voices: Record<Split, string[]>;
   /** Voices that mix a validation and a test family, used by no split. */
   unusedVoices: string[];
@@ -111,6 +113,8 @@ interface PlannedClip {
 interface ResolvedOptions {
   seed: number; perWord: number; words: string[]; concurrency: number; mbrolaShare: number; femaleShare: number | null;
   validationFraction: number; testFraction: number; backgroundSeconds: number; perturb: boolean; splits: Split[];
+  /** sameSounding's answer: pronouncer → words its voices do not say. */
+  sameSounding: Record<string, string[]>;
 }
 
 const TEXT_ENDINGS = ['', '', '.', '.', '!', '?', ','];
@@ -124,19 +128,44 @@ function checkWords(words: readonly string[]): string[] {
   return [...words];
 }
 
-/** The whole corpus plan: which word, split and voice each clip gets, and its file name. */
+/**
+ * Per pronouncer (voices.ts pronouncerOf), the words its voices say with exactly the same phonemes as
+ * another of the words: such a clip is no example of its label. Measured (espeak-ng 1.51): 10 of the
+ * 20 MBROLA voices say "three" as "tree" (languages without /θ/), which put the same sound under two
+ * labels in training and made a fifth of the test split's "three" clips a coin toss. Both words of a
+ * pair are dropped for the voice: which one it "meant" is not in the sound.
+ */
+export function sameSounding(voices: readonly Voice[], words: readonly string[], pronounce = phonemesOf): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const pronouncers = [...new Map(voices.map((v) => [pronouncerOf(v), v.engine === 'mbrola'] as const)).entries()].sort(([a], [b]) => a.localeCompare(b));
+  for (const [pronouncer, mbrola] of pronouncers) {
+    const said = pronounce(pronouncer, words, mbrola);
+    const same = words.filter((w, i) => said.some((p, j) => j !== i && p === said[i]));
+    if (same.length) out[pronouncer] = same;
+  }
+  return out;
+}
+
+/**
+ * The whole corpus plan: which word, split and voice each clip gets, and its file name. A word's
+ * voice pools leave out the voices that say it like another word (o.sameSounding); the draws stay
+ * keyed by (word, clip), so only those words' plans change.
+ */
 export function planCorpus(voices: readonly Voice[], o: ResolvedOptions): PlannedClip[] {
-  const pools = voicesBySplit(voices);
   const bySex = (voices: Voice[]) => ({ all: voices, female: voices.filter((v) => v.female), male: voices.filter((v) => !v.female) });
-  const byEngine = (split: Split) => ({
-    espeak: bySex(pools[split].filter((v) => v.engine === 'espeak')),
-    mbrola: bySex(pools[split].filter((v) => v.engine === 'mbrola')),
-  });
-  const engines = { train: byEngine('train'), validation: byEngine('validation'), test: byEngine('test') };
+  const enginesFor = (word: string) => {
+    const pools = voicesBySplit(voices.filter((v) => !o.sameSounding[pronouncerOf(v)]?.includes(word)));
+    const byEngine = (split: Split) => ({
+      espeak: bySex(pools[split].filter((v) => v.engine === 'espeak')),
+      mbrola: bySex(pools[split].filter((v) => v.engine === 'mbrola')),
+    });
+    return { train: byEngine('train'), validation: byEngine('validation'), test: byEngine('test') };
+  };
   const nVal = Math.round(o.perWord * o.validationFraction), nTest = Math.round(o.perWord * o.testFraction);
   const nTrain = o.perWord - nVal - nTest;
   const plan: PlannedClip[] = [];
   for (const word of o.words) {
+    const engines = enginesFor(word);
     const perSpeaker = new Map<string, number>();
     for (let index = 0; index < o.perWord; index++) {
       const split: Split = index < nTrain ? 'train' : index < nTrain + nVal ? 'validation' : 'test';
@@ -284,6 +313,7 @@ function checkResumable(outDir: string, expected: CorpusManifest): void {
   same('words', old.words, expected.words);
   same('options', old.options, expected.options);
   same('voices', old.voices, expected.voices);
+  same('same-sounding words', old.sameSounding, expected.sameSounding);
 }
 
 export interface SynthResult {
@@ -308,6 +338,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     backgroundSeconds: options.backgroundSeconds ?? 60,
     perturb: options.perturb ?? true,
     splits: SPLITS.filter((split) => (options.splits ?? SPLITS).includes(split)),
+    sameSounding: {},
   };
   if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) throw new UsageError(`seed must be an integer in [0, 2^32), got ${o.seed}`);
   if (!(Number.isInteger(o.perWord) && o.perWord > 0)) throw new UsageError(`per-word must be a positive integer, got ${o.perWord}`);
@@ -324,6 +355,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
   const voices = resolveVoices(options);
   const pools = voicesBySplit(voices);
   if (pools.train.length === 0) throw new UsageError('no training voice: every selected voice is held out');
+  o.sameSounding = sameSounding(voices.filter((v) => v.split !== null), o.words);
   const plan = planCorpus(voices, o).filter((c) => o.splits.includes(c.split));
   const counts = { train: 0, validation: 0, test: 0, total: plan.length };
   for (const c of plan) counts[c.split]++;
@@ -337,6 +369,7 @@ export async function synthCorpus(options: SynthOptions): Promise<SynthResult> {
     sampleRateHz: RATE_HZ,
     options: { mbrolaShare: o.mbrolaShare, ...(o.femaleShare === null ? {} : { femaleShare: o.femaleShare }), validationFraction: o.validationFraction, testFraction: o.testFraction, backgroundSeconds: o.backgroundSeconds, perturb: o.perturb, splits: o.splits },
     heldOut: HELD_OUT,
+    sameSounding: o.sameSounding,
     voices: { train: pools.train.map((v) => v.id), validation: pools.validation.map((v) => v.id), test: pools.test.map((v) => v.id) },
     unusedVoices: voices.filter((v) => v.split === null).map((v) => v.id),
     background: BACKGROUND_KINDS.map((k) => `${BACKGROUND_FOLDER}/${k}.wav`),

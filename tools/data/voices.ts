@@ -106,6 +106,15 @@ export function voiceInventory(accents: readonly string[], variants: readonly st
   return voices.map((v) => ({ ...v, female: isFemale(v) }));
 }
 
+/**
+ * Whose pronunciation rules a voice follows: an MBROLA voice its own (its diphone set maps espeak-ng's
+ * phonemes onto the sounds of its language: mb-fr4-en says "three" as "t R i", like "tree"), an
+ * espeak-ng voice its accent's (a variant changes how the voice sounds, not which phonemes it says).
+ */
+export function pronouncerOf(voice: Voice): string {
+  return voice.engine === 'mbrola' ? voice.espeakVoice : voice.accent!;
+}
+
 /** The voice a speaker id names, given the inventory (used to check that splits share no voice). */
 export function voicesBySplit(voices: readonly Voice[]): Record<Split, Voice[]> {
   const out: Record<Split, Voice[]> = { train: [], validation: [], test: [] };
