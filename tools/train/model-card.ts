@@ -310,7 +310,8 @@ MBROLA voices (${corpus.options.mbrolaShare * 100} % of clips), with speed, pitc
 0–40 dB SNR drawn per clip (tools/data/README.md). Validation and test share no voice family with training:
 validation holds out ${corpus.heldOut.validation.accents.join(', ')}, ${corpus.heldOut.validation.variantFamilies.length} variant families and ${corpus.heldOut.validation.mbrola.join(', ')};
 test holds out ${corpus.heldOut.test.accents.join(', ')}, ${corpus.heldOut.test.variantFamilies.length} variant families and ${corpus.heldOut.test.mbrola.join(', ')}.
-${continues ? `Stages 1–${earlier}: as in the stage-${earlier} card (\`${atCommit(files.card)}\`).
+${Object.keys(corpus.sameSounding ?? {}).length ? `No voice says a word it pronounces with exactly another word's phonemes: ${Object.entries(corpus.sameSounding as Record<string, string[]>).map(([v, ws]) => `${v} ${ws.join('/')}`).join(', ')}.
+` : ''}${continues ? `Stages 1–${earlier}: as in the stage-${earlier} card (\`${atCommit(files.card)}\`).
 ` : ''}${stageData.map((d, i) => d.sameAs !== undefined ? `Stage ${stageNo(i)} trained on the same ${chain[i].description.counts.train} clips as stage ${stageNo(d.sameAs)} (\`${d.folder}\`).
 ` : d.extra.length ? `Stage ${stageNo(i)} trained on ${chain[i].description.counts.train} clips: these training clips plus ${renderedAgain(d.extra)}
 (voice picks, prosody, perturbations and noise other than seed ${corpus.seed}'s; the same held-out voice families, so no validation or test voice), joined by \`sedge dataset merge\`.
