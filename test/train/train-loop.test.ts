@@ -154,6 +154,7 @@ seed: 1234
     ['preset: tiny\nstretch_range: [1.5, 0.8]', 'stretch_range: [1.5,0.8] must be two factors [low, high] with 0.5 <= low < high <= 2'],
     ['preset: tiny\nstretch_range: [0.4, 1.5]', 'with 0.5 <= low < high <= 2'],
     ['preset: tiny\nstretch_range: 1.2', 'stretch_range: 1.2 must be two factors'],
+    ['preset: tiny\nstretch_range: [0.8, 1.5]', 'stretch_range needs stretch'],
   ])('refuses %j', (text, message) => {
     expect(() => parseConfigYaml(text, 'bad.yaml')).toThrow(message);
   });

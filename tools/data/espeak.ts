@@ -79,8 +79,12 @@ export function phonemesOf(voice: string, words: readonly string[], mbrola: bool
     let word: string[] = [];
     for (const line of result.stdout.split('\n')) {
       const phoneme = line.split('\t')[0].trim();
-      if (phoneme === '_' && word.length) said.push(word.join(' ')), (word = []);
-      else if (phoneme && phoneme !== '_') word.push(phoneme);
+      if (phoneme === '_') {
+        if (word.length) said.push(word.join(' '));
+        word = [];
+      } else if (phoneme) {
+        word.push(phoneme);
+      }
     }
     if (word.length) said.push(word.join(' '));
   } else {

@@ -282,6 +282,7 @@ export function checkConfig(config: TrainConfig): TrainConfig {
     });
   }
   if (config.augments === 'none' && config.backgroundNoise > 0) fail('background_noise needs augments: weak or strong');
+  if (config.stretchRange && !config.stretch) fail('stretch_range needs stretch: the probability of stretching a clip');
   if (config.trainStepScales) {
     try {
       checkStepScales(config.trainStepScales, L);
