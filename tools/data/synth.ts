@@ -133,8 +133,8 @@ function checkWords(words: readonly string[]): string[] {
  * another of the words: such a clip is no example of its label. Measured (espeak-ng 1.51): 10 of the
  * 20 MBROLA voices say "three" as "tree" (languages without /θ/), which put the same sound under two
  * labels in training (907 of 3,840 "three" clips in six renderings) and made 19 of the test split's 80
- * "three" clips a coin toss. Both words of a
- * pair are dropped for the voice: which one it "meant" is not in the sound.
+ * "three" clips a coin toss. Both words of a pair are dropped for the voice: which one it "meant" is
+ * not in the sound.
  */
 export function sameSounding(voices: readonly Voice[], words: readonly string[], pronounce = phonemesOf): Record<string, string[]> {
   const out: Record<string, string[]> = {};

@@ -232,7 +232,7 @@ const stageSummaries = [...(continues?.stages ?? []), ...chain.map((st, i) => ({
   run: st.run, config: st.description.config.source, epochsRun: st.history.length, epochsUsed: i === chain.length - 1 ? lastBest.epoch : st.usedEpochs,
   plannedEpochs: st.description.config.epochs, lengthChanges: st.description.extensions ?? [],
   augments: st.description.config.augments, backgroundNoise: st.description.config.backgroundNoise, shelves: st.description.config.shelves ?? 0,
-  stretch: st.description.config.stretch ?? 0, stretchRange: st.description.config.stretchRange ?? STRETCH.factor,
+  stretch: st.description.config.stretch ?? 0, stretchRange: st.description.config.stretchRange, // absent: STRETCH.factor (the table says so)
   trainStepScales: st.description.config.trainStepScales ?? null, learningRate: st.description.config.learningRate,
   wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0), batchNorm: st.description.config.model.batchNorm,
 }))];
