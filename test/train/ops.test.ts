@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { batchNorm, type BatchNormBuffers } from '../../tools/autograd/batchnorm.js';
 import { deviceOf, type Device } from '../../tools/autograd/device.js';
 import { linear } from '../../tools/autograd/linear.js';
-import { crossEntropy, decoderOrthogonality } from '../../tools/autograd/loss.js';
+import { crossEntropy, decoderOrthogonality, distillation } from '../../tools/autograd/loss.js';
 import { add, leakyRelu, matmul, mean, mul, scale, sqrt, sum, transpose } from '../../tools/autograd/ops.js';
 import { createRng, normal } from '../../tools/autograd/random.js';
 import { channelDropout, decimate, meanOverTime, repeatChannel, zeroOrderHold } from '../../tools/autograd/sequence.js';
@@ -80,6 +80,7 @@ const CASES: Case[] = [
   { name: 'meanOverTime', shapes: [[3, 13, 5]], op: ([x]) => meanOverTime(x), device: true },
   { name: 'crossEntropy', shapes: [[3, 7]], op: ([z]) => crossEntropy(z, [2, 0, 6]) },
   { name: 'decoderOrthogonality', shapes: [[6, 4]], op: ([w]) => decoderOrthogonality(w) },
+  { name: 'distillation (T = 2.5)', shapes: [[3, 7]], op: ([z]) => distillation(z, randomValues(21, rngOf(9)).map((v) => 3 * v), 2.5) },
   ...[true, false].map((train): Case => ({
     name: `batchNorm (${train ? 'train' : 'eval'})`, shapes: [[3, 7, 5], [5], [5]], device: true,
     op: ([x, w, b]) => batchNorm(x, w, b, bnBuffers(5, rngOf(3)), train),
@@ -143,5 +144,29 @@ describe.each(['simd', 'scalar'] as const)('device ops (%s build) vs f64', (engi
     projected(y64, 5).backward();
     projected(y32, 5).backward();
     plain.forEach((p, k) => expect(relMaxDiff(onDevice[k].grad!, p.grad!), `input ${k}`).toBeLessThan(DEVICE_TOL));
+  });
+});
+
+describe('distillation', () => {
+  it('is T² · KL(teacher ‖ student) at temperature T, and 0 when they agree', () => {
+    const z = [1, -2, 0.5, 3, 0, 0], t = [0, 1, 2, -1, 4, 0.5], T = 3;
+    const softmax = (row: number[]) => { const e = row.map((v) => Math.exp(v / T)); const s = e.reduce((a, b) => a + b); return e.map((v) => v / s); };
+    let kl = 0;
+    for (const b of [0, 1]) {
+      const p = softmax(t.slice(3 * b, 3 * b + 3)), q = softmax(z.slice(3 * b, 3 * b + 3));
+      p.forEach((pk, k) => { kl += pk * Math.log(pk / q[k]); });
+    }
+    expect(distillation(Tensor.from(z, [2, 3], 'f64'), t, T).item()).toBeCloseTo((T * T * kl) / 2, 12);
+    const same = Tensor.from(t, [2, 3], 'f64', true);
+    const loss = distillation(same, t, T);
+    loss.backward();
+    expect(Math.abs(loss.item())).toBeLessThan(1e-15);
+    expect(Math.max(...Array.from(same.grad!, Math.abs))).toBeLessThan(1e-15);
+  });
+
+  it('refuses a teacher of the wrong size and a temperature that is not positive', () => {
+    const z = Tensor.from([1, 2, 3, 4], [2, 2], 'f64');
+    expect(() => distillation(z, [1, 2, 3], 1)).toThrow(/3 teacher logits for \[2, 2\]/);
+    expect(() => distillation(z, [1, 2, 3, 4], 0)).toThrow(/temperature must be a positive number/);
   });
 });

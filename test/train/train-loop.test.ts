@@ -174,6 +174,16 @@ seed: 1234
     expect(parseConfigYaml('preset: tiny\naugments: none\nshelves: 0.5\n', 't.yaml').shelves).toBe(0.5);
   });
 
+  it('teacher: a path relative to the yaml, with the default weight and temperature; distill_* need it', () => {
+    expect(presetConfig('tiny')!.distill).toBeUndefined();
+    expect(parseConfigYaml('preset: tiny\nteacher: ../s/best.safetensors\n', '/runs/tiny/distil.yaml').distill).toEqual({ teacher: '/runs/s/best.safetensors', weight: 0.5, temperature: 2 });
+    expect(parseConfigYaml('preset: tiny\ndistill_temperature: 4\nteacher: /m/s.safetensors\ndistill_weight: 0.9\n', 'x.yaml').distill).toEqual({ teacher: '/m/s.safetensors', weight: 0.9, temperature: 4 });
+    expect(() => parseConfigYaml('preset: tiny\ndistill_weight: 0.5\n', 'bad.yaml')).toThrow('config bad.yaml: distill_weight and distill_temperature need teacher');
+    expect(() => parseConfigYaml('preset: tiny\nteacher: /m/s.safetensors\ndistill_weight: 0\n', 'bad.yaml')).toThrow('distill_weight: 0 must be a number in (0, 1]');
+    expect(() => parseConfigYaml('preset: tiny\nteacher: /m/s.safetensors\ndistill_temperature: -1\n', 'bad.yaml')).toThrow('distill_temperature: -1 must be a positive number');
+    expect(() => parseConfigYaml('preset: tiny\nteacher: 3\n', 'bad.yaml')).toThrow('teacher: 3 must be the path of a model file');
+  });
+
   it('resolveConfig: a preset name, a .yaml path, or a clear error', () => {
     const file = join(root, 'small.yaml');
     writeFileSync(file, SMALL_YAML);
@@ -408,6 +418,59 @@ describe('train', () => {
     writeFileSync(otherWords, encodeSafetensors({ ...model, labels: ['cat', 'dog', 'no'] }));
     await expect(train({ config, dataDir: data, outDir: join(root, 'never-6'), initStateDict: otherWords })).rejects.toThrow(/other-words\.safetensors: labels \[cat, dog, no\] differ from the config's \[cat, dog, yes\]/);
     expect(existsSync(join(root, 'never-5')) || existsSync(join(root, 'never-6'))).toBe(false);
+  });
+
+  describe('distillation (config `teacher`)', () => {
+    const distilYaml = (teacher: string, weight = 1) => `${SMALL_YAML}teacher: ${teacher}\ndistill_weight: ${weight}\n`;
+    let teacher: string;
+    beforeAll(() => {
+      teacher = join(root, 'teacher.safetensors');
+      writeFileSync(teacher, readFileSync(join(root, 'run', 'best-val-acc.safetensors'))); // the learning test's model: 100 %
+    });
+
+    it('with weight 1 the labels reach the student only through the teacher, and it still learns the corpus', async () => {
+      const out = join(root, 'distilled');
+      const config = parseConfigYaml(distilYaml(teacher), join(root, 'distil.yaml'));
+      const result = await train({ config, dataDir: data, outDir: out, workers: 2 });
+      expect(result.status).toBe('done');
+      expect(result.best.valAcc).toBe(1);
+      const description = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+      expect(description.teacherSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(readCheckpointMeta(new Uint8Array(readFileSync(join(out, 'last.ckpt'))), 'last.ckpt').meta.teacherSha256).toBe(description.teacherSha256);
+    });
+
+    it('a teacher that hears the classes in another order teaches that order (the labels are not used at weight 1)', async () => {
+      const good = parseModel(new Uint8Array(readFileSync(teacher)), 'teacher');
+      // Same labels, decoder rows rotated: it now calls cat clips dog, dog yes, yes cat.
+      const K = good.labels.length, H = good.decoder.weight.length / K;
+      const weight = new Float32Array(good.decoder.weight.length), bias = new Float32Array(K);
+      for (let k = 0; k < K; k++) {
+        weight.set(good.decoder.weight.subarray(k * H, (k + 1) * H), ((k + 1) % K) * H);
+        bias[(k + 1) % K] = good.decoder.bias[k];
+      }
+      const rotated = join(root, 'rotated-teacher.safetensors');
+      writeFileSync(rotated, encodeSafetensors({ ...good, decoder: { weight, bias } }));
+      const result = await train({ config: parseConfigYaml(distilYaml(rotated), join(root, 'rotated.yaml')), dataDir: data, outDir: join(root, 'distilled-rotated'), workers: 2 });
+      expect(result.best.valAcc).toBe(0); // 'best' of all-wrong epochs: the student learnt the teacher's order
+    });
+
+    it('fails before any work on a missing teacher or one with other words; a resume refuses a changed teacher', async () => {
+      await expect(train({ config: parseConfigYaml(distilYaml('nope.safetensors'), join(root, 'm.yaml')), dataDir: data, outDir: join(root, 'never-7') }))
+        .rejects.toThrow(/nope\.safetensors: teacher: cannot read \(ENOENT\)/);
+      const model = parseModel(new Uint8Array(readFileSync(teacher)), 'teacher');
+      const otherWords = join(root, 'teacher-other-words.safetensors');
+      writeFileSync(otherWords, encodeSafetensors({ ...model, labels: ['cat', 'dog', 'no'] }));
+      await expect(train({ config: parseConfigYaml(distilYaml(otherWords), join(root, 'o.yaml')), dataDir: data, outDir: join(root, 'never-8') }))
+        .rejects.toThrow(/teacher-other-words\.safetensors: teacher: labels \[cat, dog, no\] differ from the config's \[cat, dog, yes\]/);
+      expect(existsSync(join(root, 'never-7')) || existsSync(join(root, 'never-8'))).toBe(false);
+      const changing = join(root, 'changing-teacher.safetensors');
+      writeFileSync(changing, readFileSync(teacher));
+      const out = join(root, 'distil-stopped');
+      const first = await train({ config: parseConfigYaml(distilYaml(changing, 0.5), join(root, 'c.yaml')), dataDir: data, outDir: out, stopAfterStep: 3 });
+      expect(first.status).toBe('stopped');
+      writeFileSync(changing, encodeSafetensors({ ...model, description: 'another teacher' }));
+      await expect(train({ dataDir: data, outDir: out, resume: true })).rejects.toThrow(/changing-teacher\.safetensors: teacher: the file changed since the run started/);
+    });
   });
 
   describe('bad input fails before any work', () => {

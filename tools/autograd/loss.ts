@@ -36,6 +36,42 @@ export function crossEntropy(logits: Tensor, labels: ArrayLike<number>): Tensor 
   });
 }
 
+/**
+ * Knowledge distillation (Hinton et al. 2015, "Distilling the knowledge in a neural network"): the
+ * batch mean of T² · KL(softmax(teacher/T) ‖ softmax(logits/T)); logits [B, K], teacherLogits B·K
+ * numbers (a constant: no gradient flows to the teacher). T² keeps the gradient's size independent
+ * of T, so the term can be weighed against the cross-entropy. Zero when the two agree.
+ */
+export function distillation(logits: Tensor, teacherLogits: ArrayLike<number>, temperature: number): Tensor {
+  if (logits.shape.length !== 2) throw new RangeError(`distillation: logits must be [batch, classes], got [${logits.shape}]`);
+  const [B, K] = logits.shape;
+  if (teacherLogits.length !== B * K) throw new RangeError(`distillation: ${teacherLogits.length} teacher logits for [${B}, ${K}]`);
+  if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`distillation: temperature must be a positive number, got ${temperature}`);
+  const softmax = (z: ArrayLike<number>, b: number, out: Float64Array): number => {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, z[b * K + k] / temperature);
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(z[b * K + k] / temperature - max);
+    const logSum = max + Math.log(s);
+    for (let k = 0; k < K; k++) out[b * K + k] = z[b * K + k] / temperature - logSum; // log-probabilities
+    return logSum;
+  };
+  const logP = new Float64Array(B * K), logQ = new Float64Array(B * K);
+  let total = 0;
+  for (let b = 0; b < B; b++) {
+    softmax(teacherLogits, b, logP);
+    softmax(logits.data, b, logQ);
+    for (let k = 0; k < K; k++) total += Math.exp(logP[b * K + k]) * (logP[b * K + k] - logQ[b * K + k]);
+  }
+  const out = Tensor.zeros([], logits.dtype);
+  out.data[0] = (temperature * temperature * total) / B;
+  return record(out, [logits], (o) => {
+    // d/dz of T² · KL = T · (softmax(z/T) − softmax(t/T)).
+    const g = (o.grad![0] * temperature) / B, d = logits.gradBuffer();
+    for (let i = 0; i < B * K; i++) d[i] += g * (Math.exp(logQ[i]) - Math.exp(logP[i]));
+  });
+}
+
 /** coefficient · √(mean((W Wᵀ ⊙ (1 − I))²)), built from the primitives. */
 export function decoderOrthogonality(weight: Tensor, coefficient = 0.1): Tensor {
   if (weight.shape.length !== 2) throw new RangeError(`decoderOrthogonality: expected a [K, H] matrix, got [${weight.shape}]`);

@@ -75,6 +75,8 @@ export interface CheckpointMeta {
   dataDir: string;
   /** Length changes on resume (--reschedule): at which step, from and to how many epochs. */
   extensions?: Array<{ atStep: number; fromEpochs: number; toEpochs: number }>;
+  /** With distillation: the teacher file's sha256 (a resume refuses another teacher). */
+  teacherSha256?: string;
   savedAt: string;
 }
 

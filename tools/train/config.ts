@@ -24,6 +24,9 @@
  *   shelves: 0.5                     # sedge: probability of random low and high shelves on a training clip (augment.ts SHELVES)
  *   stretch: 0.5                     # sedge: probability of slowing a training clip down at the same pitch (augment.ts STRETCH)
  *   stretch_range: [0.8, 1.5]        # sedge: its factor range (default [1, 1.5]); below 1 speeds up
+ *   teacher: ../runs/s/best-val-acc.safetensors  # sedge: distil from this model (path relative to the yaml)
+ *   distill_weight: 0.5              # sedge: loss = (1 − w)·CE + w·T²·KL(teacher ‖ student) at temperature T
+ *   distill_temperature: 2           # sedge: T
  *
  * Keys the authors' yamls carry but whose alternatives sedge does not implement (act, norm_type,
  * stability, input_bias, output_bias, complex_output, input_size) are accepted with the published
@@ -35,6 +38,7 @@
  * Tiny/S/L list []. Augmentation is off, as in the authors' defaults.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../src/errors.js';
 import { SPEECH_COMMANDS_LABELS } from '../../src/model/model.js';
@@ -77,7 +81,16 @@ export interface TrainConfig {
   stretch?: number;
   /** Its factor range, log-uniform (absent: augment.ts STRETCH.factor, slow-downs only). */
   stretchRange?: [number, number];
+  /**
+   * Knowledge distillation (absent: none): a trained model (absolute path) that sees every training
+   * clip as the student does, after augmentation; the loss becomes (1 − weight)·CE +
+   * weight·T²·KL(teacher ‖ student) at temperature T (autograd/loss.ts distillation).
+   */
+  distill?: { teacher: string; weight: number; temperature: number };
 }
+
+/** Distillation defaults when a config names a teacher: Hinton et al.'s usual middle ground. */
+export const DISTILL_DEFAULTS = { weight: 0.5, temperature: 2 } as const;
 
 /** The authors' hyperparameter defaults (Speech_Commands_Default.yaml). */
 const DEFAULT_HYPERPARAMETERS = {
@@ -203,6 +216,18 @@ const KEYS: Record<string, Apply> = {
     const [low, high] = v as [number, number];
     c.stretchRange = [low, high];
   },
+  teacher: (c, v, fail) => {
+    if (typeof v !== 'string' || v.trim() === '') fail(`${JSON.stringify(v)} must be the path of a model file (.safetensors)`);
+    c.distill = { ...DISTILL_DEFAULTS, ...c.distill, teacher: resolve(dirname(c.source), v as string) };
+  },
+  distill_weight: (c, v, fail) => {
+    if (!(typeof v === 'number' && v > 0 && v <= 1)) fail(`${JSON.stringify(v)} must be a number in (0, 1]`);
+    c.distill = { ...DISTILL_DEFAULTS, teacher: '', ...c.distill, weight: v as number };
+  },
+  distill_temperature: (c, v, fail) => {
+    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) fail(`${JSON.stringify(v)} must be a positive number`);
+    c.distill = { ...DISTILL_DEFAULTS, teacher: '', ...c.distill, temperature: v as number };
+  },
   labels: (c, v, fail) => {
     if (!Array.isArray(v) || v.length < 2 || !v.every((w) => typeof w === 'string' && w.length > 0)) fail(`${JSON.stringify(v)} must be a list of at least two words`);
     const words = v as string[];
@@ -283,6 +308,7 @@ export function checkConfig(config: TrainConfig): TrainConfig {
   }
   if (config.augments === 'none' && config.backgroundNoise > 0) fail('background_noise needs augments: weak or strong');
   if (config.stretchRange && !config.stretch) fail('stretch_range needs stretch: the probability of stretching a clip');
+  if (config.distill && !config.distill.teacher) fail('distill_weight and distill_temperature need teacher: the model to distil from');
   if (config.trainStepScales) {
     try {
       checkStepScales(config.trainStepScales, L);

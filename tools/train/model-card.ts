@@ -235,6 +235,7 @@ const stageSummaries = [...(continues?.stages ?? []), ...chain.map((st, i) => ({
   stretch: st.description.config.stretch ?? 0, stretchRange: st.description.config.stretchRange, // absent: STRETCH.factor (the table says so)
   trainStepScales: st.description.config.trainStepScales ?? null, learningRate: st.description.config.learningRate,
   wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0), batchNorm: st.description.config.model.batchNorm,
+  distill: st.description.config.distill ? { ...st.description.config.distill, sha256: st.description.teacherSha256 } : undefined,
 }))];
 const summary = {
   model: relative(packageRoot(), files.model), parameters: info.params, mflopsPerSecond: info.flopsPerSecond / 1e6,
@@ -327,7 +328,7 @@ ${stageSummaries.length > 1 ? `Trained in ${stageSummaries.length} stages, each 
 
 | stage | config | epochs run | used up to epoch | training-time augmentation | training step scales | peak lr | wall time |
 |---|---|---|---|---|---|---|---|
-${stageSummaries.map((st, i) => `| ${i + 1} | \`${configOf(i + 1)}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise}${st.shelves ? `, shelves p = ${st.shelves} (low ${SHELVES.low.hz.join('–')} Hz ${SHELVES.low.db.join('…')} dB, high ${SHELVES.high.hz.join('–')} Hz ${SHELVES.high.db.join('…')} dB)` : ''}${st.stretch ? `, stretch p = ${st.stretch} (×${(st.stretchRange ?? STRETCH.factor).join('–')}, same pitch)` : ''} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
+${stageSummaries.map((st, i) => `| ${i + 1} | \`${configOf(i + 1)}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise}${st.shelves ? `, shelves p = ${st.shelves} (low ${SHELVES.low.hz.join('–')} Hz ${SHELVES.low.db.join('…')} dB, high ${SHELVES.high.hz.join('–')} Hz ${SHELVES.high.db.join('…')} dB)` : ''}${st.stretch ? `, stretch p = ${st.stretch} (×${(st.stretchRange ?? STRETCH.factor).join('–')}, same pitch)` : ''}${st.distill ? `, distilled from \`${st.distill.teacher}\` (sha256 ${st.distill.sha256?.slice(0, 12)}…, weight ${st.distill.weight}, T = ${st.distill.temperature})` : ''} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
 
 Checkpoint: best validation accuracy (epoch ${best.epoch} of the ${history.length} in the curves below${continues ? `, which show stage${chain.length > 1 ? 's' : ''} ${stageNo(0)}${chain.length > 1 ? `–${stageNo(chain.length - 1)}` : ''}; stages 1–${earlier}: \`${atCommit(files.history)}\`` : ''}).
 Training: ${stageSummaries.reduce((n, st) => n + st.epochsRun, 0)} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine

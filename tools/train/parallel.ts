@@ -5,11 +5,13 @@
  *   ───────────                                  ─────────────────────────────────────────────────
  *   project Λ, copy parameters → shared params
  *   post 'step' (clip indices of w's share) ──►  params, BN buffers ← shared
- *                                                augment + standardise its clips (seeded per clip)
+ *                                                augment + standardise its clips (seeded per clip);
+ *                                                  a teacher, if any, scores the augmented clips
  *                                                forward (train): every BatchNorm all-reduces its
  *                                                  per-channel sums with the other workers at a
  *                                                  barrier, so statistics are the full batch's
- *                                                loss = CE over its clips × (its clips / batch)
+ *                                                loss = CE (+ distillation) over its clips
+ *                                                  × (its clips / batch)
  *                                                backward (BatchNorm all-reduces Σg, Σg·x again)
  *                                                gradients → shared grads[w]; worker 0: BN buffers
  *   sum grads[0] + grads[1] + … (f64, in order) ◄─ 'done' (CE sum, correct, timings)
@@ -41,8 +43,8 @@ import { Network } from '../../src/engine/index.js';
 import type { Model } from '../../src/model/model.js';
 import { STANDARDISE_EPS } from '../../src/model/model.js';
 import { setBatchNormReducer, type ChannelReducer } from '../autograd/batchnorm.js';
-import { crossEntropy } from '../autograd/loss.js';
-import { scale } from '../autograd/ops.js';
+import { crossEntropy, distillation } from '../autograd/loss.js';
+import { add, scale } from '../autograd/ops.js';
 import { augment, randomShelves, randomStretch, type AugmentOptions } from '../data/augment.js';
 import { Rng } from '../data/prng.js';
 import { CLIP_SAMPLES } from '../data/speech-commands.js';
@@ -91,6 +93,8 @@ export interface ReplicaOptions {
   splits: { train?: SharedSplit; validation?: SharedSplit; test?: SharedSplit };
   /** Step scales of the training passes (default all 1); evaluation always runs at 1. */
   stepScales?: number[];
+  /** Distil from this model (config.ts `distill`): it runs on the inference engine with its own standardisation. */
+  teacher?: { model: Model; weight: number; temperature: number };
 }
 
 export interface StepRequest {
@@ -249,18 +253,24 @@ export class Replica {
   /** Set by the worker: milliseconds spent blocked in all-reduces since the last reset. */
   waitMs = 0;
 
-  private constructor(readonly model: SedgeModel, readonly layout: Layout, readonly options: ReplicaOptions) {}
+  private constructor(readonly model: SedgeModel, readonly layout: Layout, readonly options: ReplicaOptions, private readonly teacher: Network | null) {}
 
   static async create(options: ReplicaOptions): Promise<Replica> {
     const model = await SedgeModel.create(options.model, { dtype: 'f32', engine: options.engine ?? 'auto', seed: 1 });
-    return new Replica(model, layoutOf(model), options);
+    const teacher = options.teacher ? await Network.create(options.teacher.model, { engine: options.engine ?? 'auto' }) : null;
+    return new Replica(model, layoutOf(model), options, teacher);
+  }
+
+  /** One clip as the model sees it: `augmentedClip`, standardised. */
+  prepareClip(index: number, epoch: number): Float32Array {
+    return standardiseInPlace(this.augmentedClip(index, epoch), this.options.inputMean, this.options.inputStd);
   }
 
   /**
-   * One clip as the model sees it: augmented, stretched, shelved (each seeded by epoch and clip
-   * index, apart, so one does not change the others' draws), then standardised.
+   * One training clip augmented, stretched, shelved (each seeded by epoch and clip index, apart, so
+   * one does not change the others' draws), not yet standardised: what the teacher hears.
    */
-  prepareClip(index: number, epoch: number): Float32Array {
+  augmentedClip(index: number, epoch: number): Float32Array {
     const split = this.options.splits.train!;
     const raw = split.x.subarray(index * CLIP_SAMPLES, (index + 1) * CLIP_SAMPLES);
     const { augment: aug, stretchP, stretchRange, shelvesP, background, seed } = this.options;
@@ -273,7 +283,7 @@ export class Replica {
       const rng = Rng.derive(seed, 'shelves', epoch, index);
       if (rng.chance(shelvesP)) x = randomShelves(x, rng);
     }
-    return standardiseInPlace(x, this.options.inputMean, this.options.inputStd);
+    return x;
   }
 
   /**
@@ -287,7 +297,10 @@ export class Replica {
     const labelsOf = this.options.splits.train!.labels;
     const cpu0 = threadCpuMs();
     const t0 = performance.now();
-    const clips = Array.from(request.clips, (i) => this.prepareClip(i, request.epoch));
+    const clips = Array.from(request.clips, (i) => this.augmentedClip(i, request.epoch));
+    // The teacher's logits are part of preparing the batch (prepareMs): it standardises on its own.
+    const teacherLogits = this.teacher && Float64Array.from(clips.flatMap((x) => Array.from(this.teacher!.logits(x))));
+    for (const x of clips) standardiseInPlace(x, this.options.inputMean, this.options.inputStd);
     const labels = Array.from(request.clips, (i) => labelsOf[i]);
     const dropoutRng = Rng.derive(this.options.seed, 'dropout', request.step, request.clips[0] ?? 0);
     const periods = request.periods;
@@ -304,7 +317,11 @@ export class Replica {
     let correct = 0;
     labels.forEach((label, b) => { if (argmax(z, b * K, K) === label) correct++; });
     const ceMean = ce.item();
-    const loss = scale(ce, clips.length / request.batchClips);
+    const teacher = this.options.teacher;
+    const objective = teacher && teacherLogits
+      ? add(scale(ce, 1 - teacher.weight), scale(distillation(logits, teacherLogits, teacher.temperature), teacher.weight))
+      : ce;
+    const loss = scale(objective, clips.length / request.batchClips);
     const t2 = performance.now();
     model.zeroGrad();
     loss.backward();

@@ -2,8 +2,9 @@
  * The training loop: the authors' recipe (spec §5.7, [SE] `train_sc.py`, `train_test.py`) on a
  * Speech Commands-layout folder, data-parallel over worker threads (parallel.ts), resumable.
  *
- *   per step   lr ← warm-up + cosine (schedule.ts); project Λ; workers: forward + CE + backward on
- *              their share of the batch; + decoder-orthogonality penalty; AdamW (two groups)
+ *   per step   lr ← warm-up + cosine (schedule.ts); project Λ; workers: forward + CE (+ distillation
+ *              from a teacher, config `teacher`) + backward on their share of the batch;
+ *              + decoder-orthogonality penalty; AdamW (two groups)
  *   per epoch  validation on the exported model (BatchNorm folded, step scales 1) → best-val-loss
  *              (<) and best-val-acc (≥, as the authors compare) as .safetensors and .state_dict.npz
  *   at the end the test split on both best models → test.json
@@ -48,7 +49,7 @@ import { modelConfigOf, sameRun, type TrainConfig } from './config.js';
 import { historySvg, historyTitle } from './history-svg.js';
 import { SedgeModel } from './model.js';
 import { AdamW, sedgeParamGroups } from './optim.js';
-import { sharedSplit, TrainerPool, type SharedSplit } from './parallel.js';
+import { sharedSplit, TrainerPool, type ReplicaOptions, type SharedSplit } from './parallel.js';
 import { groupLrs, makeSchedule } from './schedule.js';
 import { encodeStateDictNpz, loadStateDict, loadStateDictNpz, stateDictOfModel } from './state-dict.js';
 
@@ -195,6 +196,31 @@ function historyCsv(history: EpochRecord[]): string {
   return [cols.join(','), ...rows].join('\n') + '\n';
 }
 
+/**
+ * The distillation teacher of a config, checked before any audio is read: readable, a model with
+ * the config's labels and its own input standardisation, and on resume the same file as before.
+ */
+export function loadTeacher(config: TrainConfig, resumedSha256: string | undefined): { teacher?: ReplicaOptions['teacher']; teacherSha256: string | null } {
+  if (!config.distill) return { teacherSha256: null };
+  const { teacher: path, weight, temperature } = config.distill;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new DataError(path, `teacher: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (resumedSha256 !== undefined && resumedSha256 !== sha256) {
+    throw new DataError(path, `teacher: the file changed since the run started (sha256 ${resumedSha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now); restore it or start a new run`);
+  }
+  const model = parseModel(bytes, path);
+  if (model.labels.join() !== config.labels.join()) throw new DataError(path, `teacher: labels [${model.labels.join(', ')}] differ from the config's [${config.labels.join(', ')}]`);
+  if (model.inputMean === null || model.inputStd === null) {
+    throw new DataError(path, 'teacher: no input mean/std (a model_dict.npy does not carry them); use the .safetensors that sedge train writes');
+  }
+  return { teacher: { model, weight, temperature }, teacherSha256: sha256 };
+}
+
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log ?? (() => {});
   const emit = options.onEvent ?? (() => {});
@@ -292,6 +318,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       throw new DataError(init, `does not fit the ${config.source} model: ${(error as Error).message}`);
     }
   }
+  const { teacher, teacherSha256 } = loadTeacher(config, resumed?.meta.teacherSha256);
   const maxLrs = [config.learningRate, 4 * config.learningRate];
   const plotTitle = historyTitle(config, master.parameters().reduce((n, p) => n + p.tensor.size, 0));
   const optimizer = new AdamW(sedgeParamGroups(master.parameters(), config.learningRate, config.weightDecay));
@@ -319,7 +346,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const f of ownFiles(outDir)) rmSync(join(outDir, f));
     writeFileAtomic(join(outDir, RUN_FILES.config), JSON.stringify({
       config, dataDir: resolve(options.dataDir), counts, inputMean: stats.mean, inputStd: stats.std, workers,
-      stepsPerEpoch, initStateDict: options.initStateDict ? resolve(options.initStateDict) : null, initSha256, created: new Date().toISOString(),
+      stepsPerEpoch, initStateDict: options.initStateDict ? resolve(options.initStateDict) : null, initSha256, teacherSha256, created: new Date().toISOString(),
     }, null, 2) + '\n');
   } else if (resumed.meta.extensions?.length && existsSync(join(outDir, RUN_FILES.config))) {
     // Rescheduled: the run description follows (its config and the length changes).
@@ -341,6 +368,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     writeFileAtomic(checkpointPath, encodeCheckpoint(master, optimizer, {
       epoch, stepInEpoch, globalStep, stepsPerEpoch, config, inputMean: stats.mean, inputStd: stats.std, workers,
       best, history, running, dataDir: resolve(options.dataDir), extensions: resumed?.meta.extensions ?? [],
+      ...(teacherSha256 ? { teacherSha256 } : {}),
     }));
     emit({ type: 'checkpoint', path: checkpointPath, globalStep });
   };
@@ -348,6 +376,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const pool = await TrainerPool.create(workers, {
     model: modelConfigOf(config), engine: options.engine, seed: config.seed, inputMean: stats.mean, inputStd: stats.std,
     augment, stretchP: config.stretch, stretchRange: config.stretchRange, shelvesP: config.shelves, background, splits, stepScales: config.trainStepScales,
+    teacher,
   }, master);
   const result = (status: TrainResult['status'], test: TestResult[] | null): TrainResult => ({
     outDir, status, epochsDone: epoch, globalStep, history, best, test, inputMean: stats.mean, inputStd: stats.std, workers,
