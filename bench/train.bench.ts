@@ -8,9 +8,14 @@
  *      the time in augmentation, forward, backward and waiting at the BatchNorm all-reduces
  *
  * Machines are shared: the report prints the load average, and CPU seconds next to wall seconds.
- * Run: npx tsx bench/train.bench.ts [--config tiny|FILE.yaml] [--steps 12] [--workers 1,2] [--json]
+ *   3. with --teacher MODEL.safetensors: the pool again with that teacher (distillation, config.ts
+ *      `teacher`), in the same process as the pool without it; its forward counts as augmentation
+ *
+ * Machines are shared: the report prints the load average, and CPU seconds next to wall seconds.
+ * Run: npx tsx bench/train.bench.ts [--config tiny|FILE.yaml] [--steps 12] [--workers 1,2] [--teacher FILE] [--json]
  * (a FILE.yaml with `train_step_scales: [1, 2, 6]` times training at coarser step scales)
  */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import { decoderOrthogonality } from '../tools/autograd/loss.js';
@@ -23,6 +28,7 @@ import { AdamW, sedgeParamGroups } from '../tools/train/optim.js';
 import { Replica, sharedSplit, sharedState, TrainerPool, writeBatchNorm, writeParams, type ReplicaOptions, type SharedSplit } from '../tools/train/parallel.js';
 import { rzohPeriod } from '../tools/autograd/sequence.js';
 import { simdWasm } from '../src/engine/generated/kernels.js';
+import { parseModel } from '../src/model/parse.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,6 +40,8 @@ const warmup = 2;
 const workerCounts = arg('workers', '1,2').split(',').map(Number);
 const json = process.argv.includes('--json');
 const BATCH = config.batchSize;
+const teacherFile = arg('teacher', '');
+const teacher = teacherFile ? { model: parseModel(new Uint8Array(readFileSync(teacherFile)), teacherFile), weight: 0.5, temperature: 2 } : undefined;
 
 // Synthetic "speech": a few decaying chirps per clip, plus noise; labels cycle.
 function syntheticSplit(clips: number): SharedSplit {
@@ -168,9 +176,9 @@ function timeSplit(profile: { nodes: ProfileNode[]; samples?: number[]; timeDelt
 }
 
 // ── 2. the worker pool ──
-async function pooled(workers: number) {
+async function pooled(workers: number, withTeacher = false) {
   const master = await SedgeModel.create(replicaOptions.model, { dtype: 'f32', engine: false, seed: 1 });
-  const pool = await TrainerPool.create(workers, replicaOptions, master);
+  const pool = await TrainerPool.create(workers, { ...replicaOptions, teacher: withTeacher ? teacher : undefined }, master);
   const optimizer = new AdamW(sedgeParamGroups(master.parameters(), config.learningRate, config.weightDecay));
   pool.publish(master, true);
   const perWorker = Array.from({ length: workers }, () => ({ prepareMs: 0, forwardMs: 0, backwardMs: 0, waitMs: 0, cpuMs: 0 }));
@@ -201,7 +209,7 @@ async function pooled(workers: number) {
   await pool.close();
   const per = (ms: number) => ms / steps;
   return {
-    workers, clipsPerSecond: (steps * BATCH) / wall, msPerStep: (wall * 1000) / steps,
+    workers, teacher: withTeacher ? teacherFile : null, clipsPerSecond: (steps * BATCH) / wall, msPerStep: (wall * 1000) / steps,
     mainThreadMsPerStep: per(mainMs),
     perWorkerMsPerStep: perWorker.map((p) => ({ prepare: per(p.prepareMs), forward: per(p.forwardMs), backward: per(p.backwardMs), waitInAllReduce: per(p.waitMs), cpu: per(p.cpuMs) })),
     // If every worker had a core of its own: a step takes its slowest worker's CPU time plus the main thread.
@@ -213,6 +221,7 @@ const load = loadavg()[0];
 const single = await singleThread();
 const pools = [];
 for (const w of workerCounts) pools.push(await pooled(w));
+if (teacher) for (const w of workerCounts) pools.push(await pooled(w, true));
 const result = {
   config: config.source, batch: BATCH, steps, cpu: cpus()[0]?.model, cores: cpus().length, loadAverage1mBefore: load, loadAverage1mAfter: loadavg()[0],
   batchNormAcrossWorkers: 'full-batch statistics (all-reduce of per-channel sums at a barrier)',
@@ -228,7 +237,9 @@ else {
   console.log(`  profile self time: wasm ${pct(single.split.share.wasm)}, JS ${pct(single.split.share.js)}, GC ${pct(single.split.share.gc)}, other ${pct(single.split.share.program + single.split.share.idle)}`);
   for (const h of single.split.hottest) console.log(`    ${pct(h.share).padStart(7)}  ${h.name}`);
   for (const p of pools) {
-    console.log(`pool, ${p.workers} worker${p.workers > 1 ? 's' : ''}: ${p.clipsPerSecond.toFixed(1)} clips/s (${p.msPerStep.toFixed(0)} ms/step; main thread ${p.mainThreadMsPerStep.toFixed(1)} ms/step); ` +
+    const without = p.teacher ? pools.find((q) => q.workers === p.workers && !q.teacher) : undefined;
+    const ratio = without ? ` (${(p.clipsPerSecond / without.clipsPerSecond).toFixed(2)}× without)` : '';
+    console.log(`pool, ${p.workers} worker${p.workers > 1 ? 's' : ''}${p.teacher ? `, teacher ${p.teacher}` : ''}: ${p.clipsPerSecond.toFixed(1)} clips/s${ratio} (${p.msPerStep.toFixed(0)} ms/step; main thread ${p.mainThreadMsPerStep.toFixed(1)} ms/step); ` +
       `${p.clipsPerSecondOwnCores.toFixed(1)} clips/s with a core per worker (from thread CPU time)`);
     p.perWorkerMsPerStep.forEach((w, i) => console.log(`  worker ${i}: augment ${w.prepare.toFixed(0)} ms, forward ${w.forward.toFixed(0)} ms, backward ${w.backward.toFixed(0)} ms, of which waiting in all-reduce ${w.waitInAllReduce.toFixed(0)} ms; thread CPU ${w.cpu.toFixed(0)} ms`));
   }
