@@ -28,7 +28,7 @@ import { groupLrs, lrFactor, makeSchedule } from '../../tools/train/schedule.js'
 import { encodeStateDictNpz, loadStateDictNpz, stateDict, stateDictOfModel } from '../../tools/train/state-dict.js';
 import { exportModel } from '../../tools/export/to-model.js';
 import { encodeSafetensors } from '../../src/model/safetensors.js';
-import { epochOrder, rzohPeriodsAt, train } from '../../tools/train/train.js';
+import { epochOrder, loadTeacher, rzohPeriodsAt, train } from '../../tools/train/train.js';
 import { goldenNpz, readGolden } from './helpers.js';
 
 const WORDS = ['cat', 'dog', 'yes'];
@@ -178,7 +178,8 @@ seed: 1234
     expect(presetConfig('tiny')!.distill).toBeUndefined();
     expect(parseConfigYaml('preset: tiny\nteacher: ../s/best.safetensors\n', '/runs/tiny/distil.yaml').distill).toEqual({ teacher: '/runs/s/best.safetensors', weight: 0.5, temperature: 2 });
     expect(parseConfigYaml('preset: tiny\ndistill_temperature: 4\nteacher: /m/s.safetensors\ndistill_weight: 0.9\n', 'x.yaml').distill).toEqual({ teacher: '/m/s.safetensors', weight: 0.9, temperature: 4 });
-    expect(() => parseConfigYaml('preset: tiny\ndistill_weight: 0.5\n', 'bad.yaml')).toThrow('config bad.yaml: distill_weight and distill_temperature need teacher');
+    expect(parseConfigYaml('preset: tiny\nteacher: /m/s.safetensors\nteacher_step_scales: [1, 3]\n', 'x.yaml').distill!.stepScales).toEqual([1, 3]);
+    expect(() => parseConfigYaml('preset: tiny\ndistill_weight: 0.5\n', 'bad.yaml')).toThrow('config bad.yaml: distill_weight, distill_temperature and teacher_step_scales need teacher');
     expect(() => parseConfigYaml('preset: tiny\nteacher: /m/s.safetensors\ndistill_weight: 0\n', 'bad.yaml')).toThrow('distill_weight: 0 must be a number in (0, 1]');
     expect(() => parseConfigYaml('preset: tiny\nteacher: /m/s.safetensors\ndistill_temperature: -1\n', 'bad.yaml')).toThrow('distill_temperature: -1 must be a positive number');
     expect(() => parseConfigYaml('preset: tiny\nteacher: 3\n', 'bad.yaml')).toThrow('teacher: 3 must be the path of a model file');
@@ -454,6 +455,12 @@ describe('train', () => {
       expect(result.best.valAcc).toBe(0); // 'best' of all-wrong epochs: the student learnt the teacher's order
     });
 
+    it('teacher_step_scales: the teacher runs re-discretised at them', () => {
+      const { teacher: t, teacherSha256 } = loadTeacher(parseConfigYaml(`${distilYaml(teacher)}teacher_step_scales: [2, 4]\n`, join(root, 's.yaml')), undefined);
+      expect(t!.model.layers.map((l) => l.stepScale)).toEqual([2, 4]);
+      expect(teacherSha256).toMatch(/^[0-9a-f]{64}$/);
+    });
+
     it('fails before any work on a missing teacher or one with other words; a resume refuses a changed teacher', async () => {
       await expect(train({ config: parseConfigYaml(distilYaml('nope.safetensors'), join(root, 'm.yaml')), dataDir: data, outDir: join(root, 'never-7') }))
         .rejects.toThrow(/nope\.safetensors: teacher: cannot read \(ENOENT\)/);
@@ -470,6 +477,8 @@ describe('train', () => {
       expect(first.status).toBe('stopped');
       writeFileSync(changing, encodeSafetensors({ ...model, description: 'another teacher' }));
       await expect(train({ dataDir: data, outDir: out, resume: true })).rejects.toThrow(/changing-teacher\.safetensors: teacher: the file changed since the run started/);
+      await expect(train({ config: parseConfigYaml(`${distilYaml(teacher)}teacher_step_scales: [1, 2, 3]\n`, join(root, 's.yaml')), dataDir: data, outDir: join(root, 'never-9') }))
+        .rejects.toThrow(/teacher\.safetensors: teacher_step_scales: step scales \[1,2,3\] have 3 entries, the model has 2 layers/);
     });
   });
 

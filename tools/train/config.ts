@@ -27,6 +27,7 @@
  *   teacher: ../runs/s/best-val-acc.safetensors  # sedge: distil from this model (path relative to the yaml)
  *   distill_weight: 0.5              # sedge: loss = (1 − w)·CE + w·T²·KL(teacher ‖ student) at temperature T
  *   distill_temperature: 2           # sedge: T
+ *   teacher_step_scales: [1, 2, 2, 6, 18, 54]  # sedge: run the teacher at these (default: as stored); cheaper
  *
  * Keys the authors' yamls carry but whose alternatives sedge does not implement (act, norm_type,
  * stability, input_bias, output_bias, complex_output, input_size) are accepted with the published
@@ -86,7 +87,7 @@ export interface TrainConfig {
    * clip as the student does, after augmentation; the loss becomes (1 − weight)·CE +
    * weight·T²·KL(teacher ‖ student) at temperature T (autograd/loss.ts distillation).
    */
-  distill?: { teacher: string; weight: number; temperature: number };
+  distill?: { teacher: string; weight: number; temperature: number; stepScales?: number[] };
 }
 
 /** Distillation defaults when a config names a teacher: Hinton et al.'s usual middle ground. */
@@ -228,6 +229,7 @@ const KEYS: Record<string, Apply> = {
     if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) fail(`${JSON.stringify(v)} must be a positive number`);
     c.distill = { ...DISTILL_DEFAULTS, teacher: '', ...c.distill, temperature: v as number };
   },
+  teacher_step_scales: (c, v, fail) => { c.distill = { ...DISTILL_DEFAULTS, teacher: '', ...c.distill, stepScales: intList(v, fail) }; },
   labels: (c, v, fail) => {
     if (!Array.isArray(v) || v.length < 2 || !v.every((w) => typeof w === 'string' && w.length > 0)) fail(`${JSON.stringify(v)} must be a list of at least two words`);
     const words = v as string[];
@@ -308,7 +310,7 @@ export function checkConfig(config: TrainConfig): TrainConfig {
   }
   if (config.augments === 'none' && config.backgroundNoise > 0) fail('background_noise needs augments: weak or strong');
   if (config.stretchRange && !config.stretch) fail('stretch_range needs stretch: the probability of stretching a clip');
-  if (config.distill && !config.distill.teacher) fail('distill_weight and distill_temperature need teacher: the model to distil from');
+  if (config.distill && !config.distill.teacher) fail('distill_weight, distill_temperature and teacher_step_scales need teacher: the model to distil from');
   if (config.trainStepScales) {
     try {
       checkStepScales(config.trainStepScales, L);

@@ -34,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { DataError, UsageError } from '../../src/errors.js';
 import type { Model } from '../../src/model/model.js';
 import { parseModel } from '../../src/model/parse.js';
+import { withStepScales } from '../../src/model/rescale.js';
 import { decoderOrthogonality } from '../autograd/loss.js';
 import { rzohPeriod } from '../autograd/sequence.js';
 import { AUGMENT_PRESETS, type AugmentOptions } from '../data/augment.js';
@@ -202,7 +203,7 @@ function historyCsv(history: EpochRecord[]): string {
  */
 export function loadTeacher(config: TrainConfig, resumedSha256: string | undefined): { teacher?: ReplicaOptions['teacher']; teacherSha256: string | null } {
   if (!config.distill) return { teacherSha256: null };
-  const { teacher: path, weight, temperature } = config.distill;
+  const { teacher: path, weight, temperature, stepScales } = config.distill;
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
@@ -213,7 +214,14 @@ export function loadTeacher(config: TrainConfig, resumedSha256: string | undefin
   if (resumedSha256 !== undefined && resumedSha256 !== sha256) {
     throw new DataError(path, `teacher: the file changed since the run started (sha256 ${resumedSha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now); restore it or start a new run`);
   }
-  const model = parseModel(bytes, path);
+  let model = parseModel(bytes, path);
+  if (stepScales) {
+    try {
+      model = withStepScales(model, stepScales);
+    } catch (error) {
+      throw new DataError(path, `teacher_step_scales: ${(error as Error).message}`);
+    }
+  }
   if (model.labels.join() !== config.labels.join()) throw new DataError(path, `teacher: labels [${model.labels.join(', ')}] differ from the config's [${config.labels.join(', ')}]`);
   if (model.inputMean === null || model.inputStd === null) {
     throw new DataError(path, 'teacher: no input mean/std (a model_dict.npy does not carry them); use the .safetensors that sedge train writes');
