@@ -163,6 +163,9 @@ function choice<T extends string>(value: unknown, choices: readonly T[], fail: (
   return hit!;
 }
 
+/** The config's distillation so far, with the defaults (teacher '' until `teacher` is read: checkConfig refuses that). */
+const distillOf = (c: TrainConfig): NonNullable<TrainConfig['distill']> => ({ ...DISTILL_DEFAULTS, teacher: '', ...c.distill });
+
 /** Every key a config file may hold, and what it does (applied in this order, after `preset`). */
 const KEYS: Record<string, Apply> = {
   hidden_sizes: (c, v, fail) => { c.model.stateSizes = intList(v, fail); },
@@ -219,17 +222,17 @@ const KEYS: Record<string, Apply> = {
   },
   teacher: (c, v, fail) => {
     if (typeof v !== 'string' || v.trim() === '') fail(`${JSON.stringify(v)} must be the path of a model file (.safetensors)`);
-    c.distill = { ...DISTILL_DEFAULTS, ...c.distill, teacher: resolve(dirname(c.source), v as string) };
+    c.distill = { ...distillOf(c), teacher: resolve(dirname(c.source), v as string) };
   },
   distill_weight: (c, v, fail) => {
     if (!(typeof v === 'number' && v > 0 && v <= 1)) fail(`${JSON.stringify(v)} must be a number in (0, 1]`);
-    c.distill = { ...DISTILL_DEFAULTS, teacher: '', ...c.distill, weight: v as number };
+    c.distill = { ...distillOf(c), weight: v as number };
   },
   distill_temperature: (c, v, fail) => {
     if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) fail(`${JSON.stringify(v)} must be a positive number`);
-    c.distill = { ...DISTILL_DEFAULTS, teacher: '', ...c.distill, temperature: v as number };
+    c.distill = { ...distillOf(c), temperature: v as number };
   },
-  teacher_step_scales: (c, v, fail) => { c.distill = { ...DISTILL_DEFAULTS, teacher: '', ...c.distill, stepScales: intList(v, fail) }; },
+  teacher_step_scales: (c, v, fail) => { c.distill = { ...distillOf(c), stepScales: intList(v, fail) }; },
   labels: (c, v, fail) => {
     if (!Array.isArray(v) || v.length < 2 || !v.every((w) => typeof w === 'string' && w.length > 0)) fail(`${JSON.stringify(v)} must be a list of at least two words`);
     const words = v as string[];
