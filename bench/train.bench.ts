@@ -6,8 +6,6 @@
  *      functions vs JS vs GC), so we know what bounds it
  *   2. the worker pool (tools/train/parallel.ts) with 1 and 2 workers: clips/s wall, and per worker
  *      the time in augmentation, forward, backward and waiting at the BatchNorm all-reduces
- *
- * Machines are shared: the report prints the load average, and CPU seconds next to wall seconds.
  *   3. with --teacher MODEL.safetensors: the pool again with that teacher (distillation, config.ts
  *      `teacher`), in the same process as the pool without it; its forward counts as augmentation
  *

@@ -7,24 +7,33 @@
 import { add, matmul, mean, mul, scale, sqrt, transpose } from './ops.js';
 import { record, Tensor } from './tensor.js';
 
+/**
+ * log softmax(z[from … from+K) / temperature) into out[from …), f64, via the row's maximum (no
+ * overflow). The one log-sum-exp of the losses here and of the training loop's evaluation.
+ */
+export function logSoftmaxRow(z: ArrayLike<number>, from: number, K: number, out: Float64Array, temperature = 1): Float64Array {
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) max = Math.max(max, z[from + k] / temperature);
+  let s = 0;
+  for (let k = 0; k < K; k++) s += Math.exp(z[from + k] / temperature - max);
+  const logSum = max + Math.log(s);
+  for (let k = 0; k < K; k++) out[from + k] = z[from + k] / temperature - logSum;
+  return out;
+}
+
 /** Mean over the batch of −log softmax(logits)[label]; logits [B, K], labels B integers in [0, K). */
 export function crossEntropy(logits: Tensor, labels: ArrayLike<number>): Tensor {
   if (logits.shape.length !== 2) throw new RangeError(`crossEntropy: logits must be [batch, classes], got [${logits.shape}]`);
   const [B, K] = logits.shape;
   if (labels.length !== B) throw new RangeError(`crossEntropy: ${labels.length} labels for a batch of ${B}`);
-  const z = logits.data;
   const prob = new Float64Array(B * K);
   let total = 0;
   for (let b = 0; b < B; b++) {
     const label = labels[b];
     if (!Number.isInteger(label) || label < 0 || label >= K) throw new RangeError(`crossEntropy: label ${b} is ${label}, expected an integer in [0, ${K})`);
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) max = Math.max(max, z[b * K + k]);
-    let s = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(z[b * K + k] - max);
-    const logSum = max + Math.log(s);
-    for (let k = 0; k < K; k++) prob[b * K + k] = Math.exp(z[b * K + k] - logSum);
-    total += logSum - z[b * K + label];
+    logSoftmaxRow(logits.data, b * K, K, prob);
+    total -= prob[b * K + label];
+    for (let k = 0; k < K; k++) prob[b * K + k] = Math.exp(prob[b * K + k]);
   }
   const out = Tensor.zeros([], logits.dtype);
   out.data[0] = total / B;
@@ -47,20 +56,11 @@ export function distillation(logits: Tensor, teacherLogits: ArrayLike<number>, t
   const [B, K] = logits.shape;
   if (teacherLogits.length !== B * K) throw new RangeError(`distillation: ${teacherLogits.length} teacher logits for [${B}, ${K}]`);
   if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`distillation: temperature must be a positive number, got ${temperature}`);
-  const softmax = (z: ArrayLike<number>, b: number, out: Float64Array): number => {
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) max = Math.max(max, z[b * K + k] / temperature);
-    let s = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(z[b * K + k] / temperature - max);
-    const logSum = max + Math.log(s);
-    for (let k = 0; k < K; k++) out[b * K + k] = z[b * K + k] / temperature - logSum; // log-probabilities
-    return logSum;
-  };
   const logP = new Float64Array(B * K), logQ = new Float64Array(B * K);
   let total = 0;
   for (let b = 0; b < B; b++) {
-    softmax(teacherLogits, b, logP);
-    softmax(logits.data, b, logQ);
+    logSoftmaxRow(teacherLogits, b * K, K, logP, temperature);
+    logSoftmaxRow(logits.data, b * K, K, logQ, temperature);
     for (let k = 0; k < K; k++) total += Math.exp(logP[b * K + k]) * (logP[b * K + k] - logQ[b * K + k]);
   }
   const out = Tensor.zeros([], logits.dtype);

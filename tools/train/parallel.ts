@@ -43,7 +43,7 @@ import { Network } from '../../src/engine/index.js';
 import type { Model } from '../../src/model/model.js';
 import { STANDARDISE_EPS } from '../../src/model/model.js';
 import { setBatchNormReducer, type ChannelReducer } from '../autograd/batchnorm.js';
-import { crossEntropy, distillation } from '../autograd/loss.js';
+import { crossEntropy, distillation, logSoftmaxRow } from '../autograd/loss.js';
 import { add, scale } from '../autograd/ops.js';
 import { augment, randomShelves, randomStretch, type AugmentOptions } from '../data/augment.js';
 import { Rng } from '../data/prng.js';
@@ -232,11 +232,7 @@ export function standardiseInPlace(x: Float32Array, mean: number, std: number): 
 
 /** Cross-entropy of one row of logits (f64, log-sum-exp). */
 export function crossEntropyOf(logits: ArrayLike<number>, label: number): number {
-  let max = -Infinity;
-  for (let k = 0; k < logits.length; k++) max = Math.max(max, logits[k]);
-  let s = 0;
-  for (let k = 0; k < logits.length; k++) s += Math.exp(logits[k] - max);
-  return max + Math.log(s) - logits[label];
+  return -logSoftmaxRow(logits, 0, logits.length, new Float64Array(logits.length))[label];
 }
 
 export function argmax(row: ArrayLike<number>, from = 0, length = row.length): number {
@@ -253,11 +249,15 @@ export class Replica {
   /** Set by the worker: milliseconds spent blocked in all-reduces since the last reset. */
   waitMs = 0;
 
-  private constructor(readonly model: SedgeModel, readonly layout: Layout, readonly options: ReplicaOptions, private readonly teacher: Network | null) {}
+  private constructor(
+    readonly model: SedgeModel, readonly layout: Layout, readonly options: ReplicaOptions,
+    private readonly teacher: { net: Network; weight: number; temperature: number } | null,
+  ) {}
 
   static async create(options: ReplicaOptions): Promise<Replica> {
     const model = await SedgeModel.create(options.model, { dtype: 'f32', engine: options.engine ?? 'auto', seed: 1 });
-    const teacher = options.teacher ? await Network.create(options.teacher.model, { engine: options.engine ?? 'auto' }) : null;
+    const t = options.teacher;
+    const teacher = t ? { net: await Network.create(t.model, { engine: options.engine ?? 'auto' }), weight: t.weight, temperature: t.temperature } : null;
     return new Replica(model, layoutOf(model), options, teacher);
   }
 
@@ -299,7 +299,8 @@ export class Replica {
     const t0 = performance.now();
     const clips = Array.from(request.clips, (i) => this.augmentedClip(i, request.epoch));
     // The teacher's logits are part of preparing the batch (prepareMs): it standardises on its own.
-    const teacherLogits = this.teacher && Float64Array.from(clips.flatMap((x) => Array.from(this.teacher!.logits(x))));
+    const teacher = this.teacher;
+    const teacherLogits = teacher && Float64Array.from(clips.flatMap((x) => Array.from(teacher.net.logits(x))));
     for (const x of clips) standardiseInPlace(x, this.options.inputMean, this.options.inputStd);
     const labels = Array.from(request.clips, (i) => labelsOf[i]);
     const dropoutRng = Rng.derive(this.options.seed, 'dropout', request.step, request.clips[0] ?? 0);
@@ -317,7 +318,6 @@ export class Replica {
     let correct = 0;
     labels.forEach((label, b) => { if (argmax(z, b * K, K) === label) correct++; });
     const ceMean = ce.item();
-    const teacher = this.options.teacher;
     const objective = teacher && teacherLogits
       ? add(scale(ce, 1 - teacher.weight), scale(distillation(logits, teacherLogits, teacher.temperature), teacher.weight))
       : ce;
