@@ -6,14 +6,14 @@
  *      functions vs JS vs GC), so we know what bounds it
  *   2. the worker pool (tools/train/parallel.ts) with 1 and 2 workers: clips/s wall, and per worker
  *      the time in augmentation, forward, backward and waiting at the BatchNorm all-reduces
- *   3. with --teacher MODEL.safetensors: the pool again with that teacher (distillation, config.ts
- *      `teacher`), in the same process as the pool without it; its forward counts as augmentation
+ *   3. if the config names a `teacher` (distillation, config.ts): the pool again with that teacher as
+ *      the run would load it (its step scales, weight, temperature), in the same process as the pool
+ *      without it; its forward counts as augmentation
  *
  * Machines are shared: the report prints the load average, and CPU seconds next to wall seconds.
- * Run: npx tsx bench/train.bench.ts [--config tiny|FILE.yaml] [--steps 12] [--workers 1,2] [--teacher FILE] [--json]
+ * Run: npx tsx bench/train.bench.ts [--config tiny|FILE.yaml] [--steps 12] [--workers 1,2] [--json]
  * (a FILE.yaml with `train_step_scales: [1, 2, 6]` times training at coarser step scales)
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import { decoderOrthogonality } from '../tools/autograd/loss.js';
@@ -21,12 +21,12 @@ import { WEAK } from '../tools/data/augment.js';
 import { Rng } from '../tools/data/prng.js';
 import { CLIP_SAMPLES } from '../tools/data/speech-commands.js';
 import { modelConfigOf, resolveConfig } from '../tools/train/config.js';
+import { loadTeacher } from '../tools/train/train.js';
 import { SedgeModel } from '../tools/train/model.js';
 import { AdamW, sedgeParamGroups } from '../tools/train/optim.js';
 import { Replica, sharedSplit, sharedState, TrainerPool, writeBatchNorm, writeParams, type ReplicaOptions, type SharedSplit } from '../tools/train/parallel.js';
 import { rzohPeriod } from '../tools/autograd/sequence.js';
 import { simdWasm } from '../src/engine/generated/kernels.js';
-import { parseModel } from '../src/model/parse.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,8 +38,8 @@ const warmup = 2;
 const workerCounts = arg('workers', '1,2').split(',').map(Number);
 const json = process.argv.includes('--json');
 const BATCH = config.batchSize;
-const teacherFile = arg('teacher', '');
-const teacher = teacherFile ? { model: parseModel(new Uint8Array(readFileSync(teacherFile)), teacherFile), weight: 0.5, temperature: 2 } : undefined;
+const { teacher } = loadTeacher(config, undefined);
+const teacherName = config.distill ? `${config.distill.teacher}${config.distill.stepScales ? ` at ${JSON.stringify(config.distill.stepScales)}` : ''}` : null;
 
 // Synthetic "speech": a few decaying chirps per clip, plus noise; labels cycle.
 function syntheticSplit(clips: number): SharedSplit {
@@ -207,7 +207,7 @@ async function pooled(workers: number, withTeacher = false) {
   await pool.close();
   const per = (ms: number) => ms / steps;
   return {
-    workers, teacher: withTeacher ? teacherFile : null, clipsPerSecond: (steps * BATCH) / wall, msPerStep: (wall * 1000) / steps,
+    workers, teacher: withTeacher ? teacherName : null, clipsPerSecond: (steps * BATCH) / wall, msPerStep: (wall * 1000) / steps,
     mainThreadMsPerStep: per(mainMs),
     perWorkerMsPerStep: perWorker.map((p) => ({ prepare: per(p.prepareMs), forward: per(p.forwardMs), backward: per(p.backwardMs), waitInAllReduce: per(p.waitMs), cpu: per(p.cpuMs) })),
     // If every worker had a core of its own: a step takes its slowest worker's CPU time plus the main thread.
