@@ -73,8 +73,11 @@ export interface SweepCommandOptions extends CommonOptions {
 
 const EVAL_JSON = 'eval.json', CONFUSION_SVG = 'confusion.svg', EVAL_CHECKPOINT = 'eval.partial.json';
 
+/** The sha256 of some bytes, hex. */
+export const sha256OfBytes = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
 /** The sha256 of a file, hex (a model's identity in reports and in the model card). */
-export const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+export const sha256 = (path: string) => sha256OfBytes(readFileSync(path));
 
 /** Refuses to start when an output file exists and --force was not given (nothing has run yet). */
 function checkWritable(paths: string[], force: boolean | undefined): void {

@@ -418,7 +418,8 @@ describe('train', () => {
     const otherWords = join(root, 'other-words.safetensors');
     writeFileSync(otherWords, encodeSafetensors({ ...model, labels: ['cat', 'dog', 'no'] }));
     await expect(train({ config, dataDir: data, outDir: join(root, 'never-6'), initStateDict: otherWords })).rejects.toThrow(/other-words\.safetensors: labels \[cat, dog, no\] differ from the config's \[cat, dog, yes\]/);
-    expect(existsSync(join(root, 'never-5')) || existsSync(join(root, 'never-6'))).toBe(false);
+    await expect(train({ config, dataDir: data, outDir: join(root, 'never-7'), initStateDict: join(root, 'missing.safetensors') })).rejects.toThrow(/missing\.safetensors: cannot read \(ENOENT\)/);
+    expect(existsSync(join(root, 'never-5')) || existsSync(join(root, 'never-6')) || existsSync(join(root, 'never-7'))).toBe(false);
   });
 
   describe('distillation (config `teacher`)', () => {

@@ -27,7 +27,6 @@
  * the model's init from the seed. A resumed run repeats the same draws, so it ends with the same
  * weights as an uninterrupted run with the same seed and worker count.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +41,7 @@ import { Rng } from '../data/prng.js';
 import { CLIP_SAMPLES, SpeechCommandsCorpus, type Split } from '../data/speech-commands.js';
 import { exportModel } from '../export/to-model.js';
 import { encodeSafetensors } from '../../src/model/safetensors.js';
+import { sha256OfBytes } from '../../src/node/eval-command.js';
 import {
   encodeCheckpoint, readCheckpointMeta, restoreCheckpoint, writeFileAtomic,
   type Best, type CheckpointMeta, type EpochRecord, type RunningSums,
@@ -197,6 +197,17 @@ function historyCsv(history: EpochRecord[]): string {
   return [cols.join(','), ...rows].join('\n') + '\n';
 }
 
+/** A model file a run starts from, with its sha256 (the run records it); `field` prefixes the error. */
+function readModelFile(path: string, field = ''): { bytes: Uint8Array; sha256: string } {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new DataError(path, `${field}cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return { bytes, sha256: sha256OfBytes(bytes) };
+}
+
 /**
  * The distillation teacher of a config, checked before any audio is read: readable, a model with
  * the config's labels and its own input standardisation, and on resume the same file as before.
@@ -204,13 +215,7 @@ function historyCsv(history: EpochRecord[]): string {
 export function loadTeacher(config: TrainConfig, resumedSha256: string | undefined): { teacher?: ReplicaOptions['teacher']; teacherSha256: string | null } {
   if (!config.distill) return { teacherSha256: null };
   const { teacher: path, weight, temperature, stepScales } = config.distill;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (error) {
-    throw new DataError(path, `teacher: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const { bytes, sha256 } = readModelFile(path, 'teacher: ');
   if (resumedSha256 !== undefined && resumedSha256 !== sha256) {
     throw new DataError(path, `teacher: the file changed since the run started (sha256 ${resumedSha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now); restore it or start a new run`);
   }
@@ -306,13 +311,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let initSha256: string | null = null; // which file a continued model started from (the card follows it)
   if (options.initStateDict) {
     const init = options.initStateDict;
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(init));
-    } catch (error) {
-      throw new DataError(init, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
-    initSha256 = createHash('sha256').update(bytes).digest('hex');
+    const { bytes, sha256 } = readModelFile(init);
+    initSha256 = sha256;
     const model = init.endsWith('.safetensors') ? parseModel(bytes, init) : null;
     if (model) {
       if (config.model.batchNorm) throw new UsageError(`--init-state ${init}: a sedge model has its BatchNorm folded into B; train it on with \`norm: false\` in the config`);
