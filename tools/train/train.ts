@@ -197,7 +197,7 @@ function historyCsv(history: EpochRecord[]): string {
   return [cols.join(','), ...rows].join('\n') + '\n';
 }
 
-/** A model file a run starts from, with its sha256 (the run records it); `field` prefixes the error. */
+/** A file a run starts from (the teacher; --init-state's model or state dict), with its sha256 (the run records it); `field` prefixes the error. */
 function readModelFile(path: string, field = ''): { bytes: Uint8Array; sha256: string } {
   let bytes: Uint8Array;
   try {
