@@ -234,7 +234,7 @@ function addCommon(command: Command, splitHelp: string): Command {
     .option('--allow-missing-labels', "accept a folder without some of the model's words")
     .option('--crop-long', 'cut clips longer than 1 s to their loudest second (default: refuse them)')
     .option('--input-stats <mean,std>', "standardise with these instead of the model's own mean/std (a model_dict.npy stores none)", inputStats)
-    .option('--perturb <steps>', 'put every clip through these first, to measure robustness: highpass:HZ, lowpass:HZ, lowshelf:HZ:DB, highshelf:HZ:DB, stretch:FACTOR (same pitch), comma-separated', parsePerturb)
+    .option('--perturb <steps>', 'put every clip through these first, to measure robustness: highpass:HZ, lowpass:HZ, lowshelf:HZ:DB, highshelf:HZ:DB, stretch:FACTOR (same pitch), noise:white|pink|brown:SNR_DB, comma-separated', parsePerturb)
     .option('--force', 'overwrite existing output files')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print JSON only (progress stays on stderr)');

@@ -1,5 +1,5 @@
 // `--perturb`: the parser (every malformed value refused with what was expected), the filters'
-// measured gains on tones, the stretch's duration and pitch, and checkpoints: one made under one
+// measured gains on tones, the stretch's duration and pitch, the noise's SNR, colour and seeding, and checkpoints: one made under one
 // chain is never resumed under another.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,11 +20,12 @@ const db = (g: number) => 20 * Math.log10(g);
 
 describe('parsePerturb', () => {
   it('reads a chain in order and writes it back canonically', () => {
-    const steps = parsePerturb('highpass:300, lowshelf:150:9,highshelf:2000:-6.5,stretch:1.2');
+    const steps = parsePerturb('highpass:300, lowshelf:150:9,highshelf:2000:-6.5,stretch:1.2,noise:pink:20');
     expect(steps).toEqual([
       { kind: 'highpass', hz: 300, db: 0 }, { kind: 'lowshelf', hz: 150, db: 9 }, { kind: 'highshelf', hz: 2000, db: -6.5 }, { kind: 'stretch', factor: 1.2 },
+      { kind: 'noise', colour: 'pink', snrDb: 20 },
     ]);
-    expect(describePerturb(steps)).toBe('highpass:300,lowshelf:150:+9,highshelf:2000:-6.5,stretch:1.2');
+    expect(describePerturb(steps)).toBe('highpass:300,lowshelf:150:+9,highshelf:2000:-6.5,stretch:1.2,noise:pink:20');
   });
 
   it.each([
@@ -41,6 +42,13 @@ describe('parsePerturb', () => {
     ['stretch', /stretch takes one factor in \[0.5, 2\]/],
     ['stretch:3', /one factor in \[0.5, 2\]/],
     ['stretch:1.2:1', /one factor/],
+    ['noise', /noise takes a colour \(white, pink, brown\) and an SNR in dB within \[-20, 80\], e.g. noise:white:20/],
+    ['noise:white', /noise takes a colour/],
+    ['noise:white:', /noise takes a colour/],
+    ['noise:grey:20', /noise takes a colour/],
+    ['noise:white:loud', /noise takes a colour/],
+    ['noise:white:100', /within \[-20, 80\]/],
+    ['noise:white:20:1', /noise takes a colour/],
   ])('refuses %j', (value, message) => {
     expect(() => parsePerturb(value)).toThrow(InvalidArgumentError);
     expect(() => parsePerturb(value)).toThrow(message);
@@ -79,6 +87,38 @@ describe('applyPerturb', () => {
       for (let i = 7000; i < 9000; i++) if ((y[i] < 0) !== (y[i + 1] < 0)) crossings++;
       expect(Math.abs(crossings - 62.5)).toBeLessThanOrEqual(3); // 250 Hz over 0.125 s
     }
+  });
+});
+
+describe('applyPerturb noise', () => {
+  // 0.4 s of 300 Hz in the middle of 1 s, silence around it
+  const word = Float32Array.from({ length: 16000 }, (_, i) => (i >= 4800 && i < 11200 ? 0.3 * Math.sin((2 * Math.PI * 300 * i) / 16000) : 0));
+  const rmsOf = (v: Float32Array, from = 0, to = v.length) => Math.sqrt(v.subarray(from, to).reduce((s, a) => s + a * a, 0) / (to - from));
+  const added = (y: Float32Array) => y.map((v, i) => v - word[i]);
+
+  it('adds noise at the SNR below the speech, measured over the spoken part', () => {
+    for (const snr of [0, 20, 40]) {
+      const y = applyPerturb(word, parsePerturb(`noise:white:${snr}`));
+      expect(y.length).toBe(16000);
+      expect(db(rmsOf(word, 4800, 11200) / rmsOf(added(y)))).toBeCloseTo(snr, 2); // the spoken part starts a sample late (a zero crossing)
+    }
+  });
+
+  it('colours: pink and brown put more of their power at low frequencies than white', () => {
+    // power share below 500 Hz, from a first difference (a high-pass): the steeper the slope, the smaller its share of the total
+    const highShare = (colour: string) => { const n = added(applyPerturb(word, parsePerturb(`noise:${colour}:0`))); const d = n.subarray(1).map((v, i) => v - n[i]); return rmsOf(d) / rmsOf(n); };
+    expect(highShare('white')).toBeGreaterThan(1.3); // first difference of white noise: √2 × its RMS
+    expect(highShare('pink')).toBeLessThan(highShare('white') / 2);
+    expect(highShare('brown')).toBeLessThan(highShare('pink') / 2);
+  });
+
+  it('the same clip always draws the same noise; another clip draws other noise; silence stays silent', () => {
+    const a = applyPerturb(word, parsePerturb('noise:white:10')), b = applyPerturb(word, parsePerturb('noise:white:10'));
+    expect(b).toEqual(a);
+    const louder = word.map((v) => 2 * v);
+    const c = applyPerturb(louder, parsePerturb('noise:white:10'));
+    expect(c.map((v, i) => v - louder[i]).slice(0, 100)).not.toEqual(added(a).map((v) => 2 * v).slice(0, 100));
+    expect(applyPerturb(new Float32Array(16000), parsePerturb('noise:white:10'))).toEqual(new Float32Array(16000));
   });
 });
 
