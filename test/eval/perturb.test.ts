@@ -49,6 +49,7 @@ describe('parsePerturb', () => {
     ['noise:white:loud', /noise takes a colour/],
     ['noise:white:100', /within \[-20, 80\]/],
     ['noise:white:20:1', /noise takes a colour/],
+    ['noise:toString:20', /noise takes a colour/],
   ])('refuses %j', (value, message) => {
     expect(() => parsePerturb(value)).toThrow(InvalidArgumentError);
     expect(() => parsePerturb(value)).toThrow(message);
@@ -105,7 +106,7 @@ describe('applyPerturb noise', () => {
   });
 
   it('colours: pink and brown put more of their power at low frequencies than white', () => {
-    // power share below 500 Hz, from a first difference (a high-pass): the steeper the slope, the smaller its share of the total
+    // RMS of the first difference (a high-pass) over the RMS: the steeper the slope, the smaller the high-frequency share
     const highShare = (colour: string) => { const n = added(applyPerturb(word, parsePerturb(`noise:${colour}:0`))); const d = n.subarray(1).map((v, i) => v - n[i]); return rmsOf(d) / rmsOf(n); };
     expect(highShare('white')).toBeGreaterThan(1.3); // first difference of white noise: √2 × its RMS
     expect(highShare('pink')).toBeLessThan(highShare('white') / 2);

@@ -8,13 +8,15 @@
  * state), seeded through splitmix32-style hashing of the keys.
  */
 
-/** 32-bit hash of a string (FNV-1a), then mixed; used to turn keys into seeds. */
+/** 32-bit hash of a string's UTF-16 code units (hashWords); used to turn keys into seeds. */
 export function hashString(text: string): number {
+  return hashWords(Uint16Array.from({ length: text.length }, (_, i) => text.charCodeAt(i)));
+}
+
+/** 32-bit hash (FNV-1a over whole words, then mixed) of integers below 2^32, e.g. a clip's sample bits. */
+export function hashWords(words: ArrayLike<number>): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
   return mix32(h);
 }
 

@@ -21,7 +21,7 @@
 import { InvalidArgumentError } from 'commander';
 import { STRETCH_LIMITS, stretchClip } from '../data/augment.js';
 import { activeRange, addScaledInPlace, biquad, colouredNoise, dbToGain, filterInPlace, rms } from '../data/dsp.js';
-import { Rng } from '../data/prng.js';
+import { hashWords, Rng } from '../data/prng.js';
 
 const FILTERS = ['highpass', 'lowpass', 'lowshelf', 'highshelf'] as const;
 type FilterKind = (typeof FILTERS)[number];
@@ -49,7 +49,7 @@ export function parsePerturb(value: string): PerturbStep[] {
     }
     if (kind === 'noise') {
       const snrDb = Number(b);
-      if (!(a in NOISE_DECAY) || rest.length > 0 || b === undefined || b.trim() === '' || !(snrDb >= SNR_DB_RANGE[0] && snrDb <= SNR_DB_RANGE[1])) {
+      if (!Object.hasOwn(NOISE_DECAY, a) || rest.length > 0 || b === undefined || b.trim() === '' || !(snrDb >= SNR_DB_RANGE[0] && snrDb <= SNR_DB_RANGE[1])) {
         throw new InvalidArgumentError(`'${part}': noise takes a colour (${Object.keys(NOISE_DECAY).join(', ')}) and an SNR in dB within [${SNR_DB_RANGE.join(', ')}], e.g. noise:white:20`);
       }
       return { kind, colour: a as NoiseColour, snrDb };
@@ -88,14 +88,7 @@ function addNoiseInPlace(x: Float32Array, colour: NoiseColour, snrDb: number): v
   const [from, to] = activeRange(x, -40);
   const speech = rms(x, from, to);
   if (speech === 0) return; // digital silence: no speech to measure an SNR against
-  const noise = colouredNoise(x.length, NOISE_DECAY[colour], new Rng(contentSeed(x)));
+  // seeded from the clip's sample bits: the same clip always draws the same noise, whatever order clips are scored in
+  const noise = colouredNoise(x.length, NOISE_DECAY[colour], new Rng(hashWords(new Uint32Array(x.buffer, x.byteOffset, x.length))));
   addScaledInPlace(x, noise, speech / dbToGain(snrDb) / rms(noise));
-}
-
-/** FNV-1a over the samples' bits: the same clip always draws the same noise, whatever order clips are scored in. */
-function contentSeed(x: Float32Array): number {
-  const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193);
-  return h >>> 0;
 }
