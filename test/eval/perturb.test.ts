@@ -1,6 +1,6 @@
 // `--perturb`: the parser (every malformed value refused with what was expected), the filters'
-// measured gains on tones, the stretch's duration and pitch, the noise's SNR, colour and seeding, and checkpoints: one made under one
-// chain is never resumed under another.
+// measured gains on tones, the stretch's duration and pitch, the noise's SNR, colour and seeding,
+// and checkpoints: one made under one chain is never resumed under another.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -267,6 +267,12 @@ export function timeStretch(x: Float32Array, factor: number, sampleRateHz = 1600
 // ---------------------------------------------------------------------------------------------
 // Clip-level helpers
 
+/** RMS of the spoken part: the part within 40 dB of the peak (activeRange). The corpus's level and SNR are relative to it. */
+export function speechRms(x: Float32Array): number {
+  const [from, to] = activeRange(x, -40);
+  return rms(x, from, to);
+}
+
 /** [start, end) of the part of x above `thresholdDb` relative to its peak (whole clip if silent). */
 export function activeRange(x: Float32Array, thresholdDb = -40): [number, number] {
   const level = peak(x) * dbToGain(thresholdDb);

@@ -16,7 +16,7 @@ import { InputError } from '../../src/errors.js';
 import { Rng } from './prng.js';
 import {
   activeRange, addScaledInPlace, biquad, changeSpeed, colouredNoise, convolve, dbToGain, filterInPlace, peak,
-  resampleFast, rms, roomImpulse, scaleInPlace, softClipInPlace, type BiquadKind,
+  resampleFast, rms, roomImpulse, scaleInPlace, softClipInPlace, speechRms, type BiquadKind,
 } from './dsp.js';
 
 export const RATE_HZ = 16000;
@@ -114,10 +114,8 @@ export function renderClip(speech: Float32Array, rateHz: number, rng: Rng, optio
   }
 
   // Level: speech RMS between −42 and −14 dBFS (quiet to loud recordings), peak kept below 0.98.
-  const [s0, s1] = activeRange(y, -40);
-  const speechRms = rms(y, s0, s1);
   info.levelDb = p ? rng.uniform(-42, -14) : -20;
-  let gain = dbToGain(info.levelDb) / Math.max(speechRms, 1e-9);
+  let gain = dbToGain(info.levelDb) / Math.max(speechRms(y), 1e-9);
   const pk = peak(y) * gain;
   if (pk > 0.98) { gain *= 0.98 / pk; info.levelDb -= 20 * Math.log10(pk / 0.98); }
   scaleInPlace(y, gain);

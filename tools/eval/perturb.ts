@@ -1,16 +1,15 @@
 /**
  * Conditions the model never trained on, put on every clip before it is scored (`sedge eval
- * --perturb`, `sedge sweep --perturb`): how much does accuracy depend on the spectral balance and the
- * speaking rate of the voices it was trained on, and on quiet? Steps run in the order given, on the raw
- * samples (before standardisation), each clip on its own:
+ * --perturb`, `sedge sweep --perturb`): how much does accuracy depend on the spectral balance, the
+ * speaking rate and the noise level of the voices it was trained on? Steps run in the order given, on the
+ * raw samples (before standardisation), each clip on its own:
  *
  *   highpass:HZ, lowpass:HZ            RBJ biquads with Q = 1/√2 (tools/data/dsp.ts), started from silence
  *   lowshelf:HZ:DB, highshelf:HZ:DB
  *   stretch:F                          F times longer at the same pitch (WSOLA), then cropped about the
  *                                      spoken part or zero-padded back to the clip's length
  *   noise:COLOUR:SNR                   white, pink or brown Gaussian noise at SNR dB below the speech's RMS
- *                                      (over the part within 40 dB of the clip's peak, as the corpus
- *                                      generator measures it); seeded from the clip's samples, so a clip
+ *                                      (dsp.ts speechRms, as the corpus generator measures it); seeded from the clip's samples, so a clip
  *                                      gets the same noise in every run, job count and order
  *
  *   --perturb highpass:300
@@ -20,7 +19,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { STRETCH_LIMITS, stretchClip } from '../data/augment.js';
-import { activeRange, addScaledInPlace, biquad, colouredNoise, dbToGain, filterInPlace, rms } from '../data/dsp.js';
+import { addScaledInPlace, biquad, colouredNoise, dbToGain, filterInPlace, rms, speechRms } from '../data/dsp.js';
 import { hashWords, Rng } from '../data/prng.js';
 
 const FILTERS = ['highpass', 'lowpass', 'lowshelf', 'highshelf'] as const;
@@ -85,8 +84,7 @@ export function applyPerturb(clip: Float32Array, steps: readonly PerturbStep[]):
 }
 
 function addNoiseInPlace(x: Float32Array, colour: NoiseColour, snrDb: number): void {
-  const [from, to] = activeRange(x, -40);
-  const speech = rms(x, from, to);
+  const speech = speechRms(x);
   if (speech === 0) return; // digital silence: no speech to measure an SNR against
   // seeded from the clip's sample bits: the same clip always draws the same noise, whatever order clips are scored in
   const noise = colouredNoise(x.length, NOISE_DECAY[colour], new Rng(hashWords(new Uint32Array(x.buffer, x.byteOffset, x.length))));
