@@ -151,7 +151,6 @@ seed: 1234
     ['preset: tiny\ntrain_step_scales: [1, 2, 5]', 'train_step_scales: step scale 5 of layer 2 must be a positive integer multiple of 2'],
     ['preset: tiny\nshelves: 1.5', 'shelves: 1.5 must be a number in [0, 1]'],
     ['preset: tiny\nstretch: -0.5', 'stretch: -0.5 must be a number in [0, 1]'],
-    ['preset: tiny\nfinal_noise: 2', 'final_noise: 2 must be a number in [0, 1]'],
     ['preset: tiny\nstretch_range: [1.5, 0.8]', 'stretch_range: [1.5,0.8] must be two factors [low, high] with 0.5 <= low < high <= 2'],
     ['preset: tiny\nstretch_range: [0.4, 1.5]', 'with 0.5 <= low < high <= 2'],
     ['preset: tiny\nstretch_range: 1.2', 'stretch_range: 1.2 must be two factors'],
@@ -173,8 +172,6 @@ seed: 1234
   it('shelves: absent means off; given, a probability, with augments none too', () => {
     expect(presetConfig('tiny')!.shelves).toBeUndefined();
     expect(parseConfigYaml('preset: tiny\naugments: none\nshelves: 0.5\n', 't.yaml').shelves).toBe(0.5);
-    expect(presetConfig('tiny')!.finalNoise).toBeUndefined();
-    expect(parseConfigYaml('preset: tiny\naugments: none\nfinal_noise: 0.5\n', 't.yaml').finalNoise).toBe(0.5);
   });
 
   it('teacher: a path relative to the yaml, with the default weight and temperature; distill_* need it', () => {
@@ -229,8 +226,8 @@ describe('randomness is a function of (seed, counters)', () => {
   });
 });
 
-describe('random shelves, stretch and final noise on training clips', () => {
-  it.each(['shelvesP', 'stretchP', 'finalNoiseP'])('%s: changes about the given share of clips, the same ones per (seed, epoch, clip), and none at 0', async (key) => {
+describe('random shelves and stretch on training clips', () => {
+  it.each(['shelvesP', 'stretchP'])('%s: changes about the given share of clips, the same ones per (seed, epoch, clip), and none at 0', async (key) => {
     const n = 40, split = sharedSplit(n), rng = new Rng(3);
     for (let i = 0; i < split.x.length; i++) split.x[i] = 0.1 * rng.normal();
     const replica = (p: number) => Replica.create({

@@ -16,7 +16,7 @@
  *   loudest part or zero-padded), so length is preserved.
  */
 import { Rng } from './prng.js';
-import { activeRange, addAtSnrInPlace, addBelowSpeechInPlace, biquad, changeSpeed, colouredNoise, dbToGain, filterInPlace, shift, timeStretch } from './dsp.js';
+import { activeRange, addAtSnrInPlace, biquad, changeSpeed, colouredNoise, dbToGain, filterInPlace, shift, timeStretch } from './dsp.js';
 
 export interface AugmentOptions {
   polarityP: number;
@@ -102,25 +102,6 @@ export function stretchClip(x: Float32Array, factor: number): Float32Array {
 /** `x` stretched by a random factor, log-uniform in `range` (default STRETCH), with stretchClip. Draws one value. */
 export function randomStretch(x: Float32Array, rng: Rng, range: readonly [number, number] = STRETCH.factor): Float32Array {
   return stretchClip(x, rng.logUniform(range[0], range[1]));
-}
-
-/**
- * sedge's own too: noise added last, after the shelves, so a dulled or boomy voice also meets noise
- * that is not shaped like it. Every other source of noise a training clip holds (the corpus's own,
- * `augments`' coloured noise, background slices) goes through the shelves with the speech. Measured
- * on stage 12 over the clean test split (89.4 %): white noise at 20 dB SNR → 85.8 %; a −9 dB shelf
- * above 2 kHz over voice and noise → 85.1 %; the same shelf on the voice, then the noise → 80.9 %
- * (+9 dB below 300 Hz: 84.4 vs 81.5 %). The other synthesizers' voices are dull: the same noise takes
- * them from 71.6 to 55.1 %. SNR uniform in `snrDb` below the clip's speech RMS (dsp.ts speechRms, as
- * the corpus generator and `eval --perturb noise` measure it), colour uniform in `decay` (power
- * ∝ 1/f^decay: 0 white, 1 pink, 2 brown).
- */
-export const FINAL_NOISE = Object.freeze({ snrDb: [5, 35], decay: [0, 2] } as const);
-
-/** `x` plus FINAL_NOISE noise at a random SNR and colour, as a new array. Draws exactly three values. */
-export function randomFinalNoise(x: Float32Array, rng: Rng): Float32Array {
-  const snrDb = rng.uniform(...FINAL_NOISE.snrDb), decay = rng.uniform(...FINAL_NOISE.decay);
-  return addBelowSpeechInPlace(x.slice(), colouredNoiseSlice(x.length, decay, new Rng(rng.nextUint32())), snrDb);
 }
 
 export function invertPolarity(x: Float32Array): Float32Array {

@@ -24,7 +24,6 @@
  *   shelves: 0.5                     # sedge: probability of random low and high shelves on a training clip (augment.ts SHELVES)
  *   stretch: 0.5                     # sedge: probability of slowing a training clip down at the same pitch (augment.ts STRETCH)
  *   stretch_range: [0.8, 1.5]        # sedge: its factor range (default [1, 1.5]); below 1 speeds up
- *   final_noise: 0.5                 # sedge: probability of noise added after the shelves (augment.ts FINAL_NOISE)
  *   teacher: ../runs/s/best-val-acc.safetensors  # sedge: distil from this model (path relative to the yaml)
  *   distill_weight: 0.5              # sedge: loss = (1 − w)·CE + w·T²·KL(teacher ‖ student) at temperature T
  *   distill_temperature: 2           # sedge: T
@@ -83,8 +82,6 @@ export interface TrainConfig {
   stretch?: number;
   /** Its factor range, log-uniform (absent: augment.ts STRETCH.factor, slow-downs only). */
   stretchRange?: [number, number];
-  /** Probability of noise added last, after the shelves (augment.ts FINAL_NOISE), on a training clip (absent: 0). */
-  finalNoise?: number;
   /**
    * Knowledge distillation (absent: none): a trained model (absolute path) that sees every training
    * clip as the student does, after augmentation; the loss becomes (1 − weight)·CE +
@@ -215,7 +212,6 @@ const KEYS: Record<string, Apply> = {
   train_step_scales: (c, v, fail) => { c.trainStepScales = intList(v, fail); },
   shelves: (c, v, fail) => { c.shelves = nonNegative(v, fail, 1); },
   stretch: (c, v, fail) => { c.stretch = nonNegative(v, fail, 1); },
-  final_noise: (c, v, fail) => { c.finalNoise = nonNegative(v, fail, 1); },
   stretch_range: (c, v, fail) => {
     const [lo, hi] = STRETCH_LIMITS;
     if (!(Array.isArray(v) && v.length === 2 && v.every((f) => typeof f === 'number' && f >= lo && f <= hi) && v[0] < v[1])) {

@@ -34,7 +34,7 @@ import type { EvalReport } from '../eval/evaluate.js';
 import type { SweepFile } from '../eval/sweep.js';
 import { CPP_NN_README } from '../../src/model/shapes.js';
 import { MANIFEST, readManifest } from '../data/corpus-files.js';
-import { FINAL_NOISE, SHELVES, STRETCH } from '../data/augment.js';
+import { SHELVES, STRETCH } from '../data/augment.js';
 import { otherVoiceSpeaker } from '../data/other-synth.js';
 import type { EpochRecord } from './checkpoint.js';
 import { historySvg, historyTitle } from './history-svg.js';
@@ -115,11 +115,12 @@ const otherCorpus = manifestOf(args.other!);
 const synthFolder = (c: any) => {
   const splits: string[] = c.options.splits ?? ['train', 'validation', 'test']; // manifests before --splits existed hold all three
   const all = splits.length === 3;
-  // Who speaks, when not the default mix: in the folder name, the command and the card's phrase.
+  // Who speaks, and clean speech, when not the default: in the folder name, the command and the card's phrase.
   const percent = (p: number) => Math.round(p * 100);
   const female: number | undefined = c.options.femaleShare, mbrola: number = c.options.mbrolaShare;
   const mixed = [female === undefined ? null : { tag: `female${percent(female)}`, option: `--female-share ${female}`, phrase: `${percent(female)} % female voices` },
-    mbrola === corpus.options.mbrolaShare ? null : { tag: `mbrola${percent(mbrola)}`, option: `--mbrola-share ${mbrola}`, phrase: `${percent(mbrola)} % MBROLA` }].filter((m) => m !== null);
+    mbrola === corpus.options.mbrolaShare ? null : { tag: `mbrola${percent(mbrola)}`, option: `--mbrola-share ${mbrola}`, phrase: `${percent(mbrola)} % MBROLA` },
+    c.options.perturb === false ? { tag: 'clean', option: '--no-perturb', phrase: 'clean: no perturbation, reverb or noise' } : null].filter((m) => m !== null);
   const suffix = `${mixed.map((m) => `-${m.tag}`).join('')}${all ? '' : `-${splits.join('-')}`}`;
   const name = c.seed === corpus.seed && suffix === '' ? 'data/synth' : `data/synth-seed${c.seed}${suffix}`;
   const options = `${all ? '' : ` --splits ${splits.join(',')}`}${mixed.map((m) => ` ${m.option}`).join('')}`;
@@ -233,7 +234,6 @@ const stageSummaries = [...(continues?.stages ?? []), ...chain.map((st, i) => ({
   plannedEpochs: st.description.config.epochs, lengthChanges: st.description.extensions ?? [],
   augments: st.description.config.augments, backgroundNoise: st.description.config.backgroundNoise, shelves: st.description.config.shelves ?? 0,
   stretch: st.description.config.stretch ?? 0, stretchRange: st.description.config.stretchRange, // absent: STRETCH.factor (the table says so)
-  finalNoise: st.description.config.finalNoise ?? 0,
   trainStepScales: st.description.config.trainStepScales ?? null, learningRate: st.description.config.learningRate,
   wallSeconds: st.history.reduce((s, h) => s + h.seconds, 0), batchNorm: st.description.config.model.batchNorm,
   distill: st.description.config.distill ? { ...st.description.config.distill, sha256: st.description.teacherSha256 } : undefined,
@@ -329,7 +329,7 @@ ${stageSummaries.length > 1 ? `Trained in ${stageSummaries.length} stages, each 
 
 | stage | config | epochs run | used up to epoch | training-time augmentation | training step scales | peak lr | wall time |
 |---|---|---|---|---|---|---|---|
-${stageSummaries.map((st, i) => `| ${i + 1} | \`${configOf(i + 1)}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise}${st.shelves ? `, shelves p = ${st.shelves} (low ${SHELVES.low.hz.join('–')} Hz ${SHELVES.low.db.join('…')} dB, high ${SHELVES.high.hz.join('–')} Hz ${SHELVES.high.db.join('…')} dB)` : ''}${st.stretch ? `, stretch p = ${st.stretch} (×${(st.stretchRange ?? STRETCH.factor).join('–')}, same pitch)` : ''}${st.finalNoise ? `, final noise p = ${st.finalNoise} (${FINAL_NOISE.snrDb.join('–')} dB SNR, after the shelves)` : ''}${st.distill ? `, distilled from \`${st.distill.teacher}\` (sha256 ${st.distill.sha256?.slice(0, 12)}…, weight ${st.distill.weight}, T = ${st.distill.temperature})` : ''} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
+${stageSummaries.map((st, i) => `| ${i + 1} | \`${configOf(i + 1)}\` | ${st.epochsRun}${st.lengthChanges.length ? ` (length changed on resume: ${st.lengthChanges.map((e: { fromEpochs: number; toEpochs: number }) => `${e.fromEpochs} → ${e.toEpochs}`).join(', ')})` : ''} | ${st.epochsUsed} | "${st.augments}", background noise p = ${st.backgroundNoise}${st.shelves ? `, shelves p = ${st.shelves} (low ${SHELVES.low.hz.join('–')} Hz ${SHELVES.low.db.join('…')} dB, high ${SHELVES.high.hz.join('–')} Hz ${SHELVES.high.db.join('…')} dB)` : ''}${st.stretch ? `, stretch p = ${st.stretch} (×${(st.stretchRange ?? STRETCH.factor).join('–')}, same pitch)` : ''}${st.distill ? `, distilled from \`${st.distill.teacher}\` (sha256 ${st.distill.sha256?.slice(0, 12)}…, weight ${st.distill.weight}, T = ${st.distill.temperature})` : ''} | ${JSON.stringify(st.trainStepScales ?? c.model.stateSizes.map(() => 1))} | ${st.learningRate} | ${(st.wallSeconds / 3600).toFixed(2)} h |`).join('\n')}
 
 Checkpoint: best validation accuracy (epoch ${best.epoch} of the ${history.length} in the curves below${continues ? `, which show stage${chain.length > 1 ? 's' : ''} ${stageNo(0)}${chain.length > 1 ? `–${stageNo(chain.length - 1)}` : ''}; stages 1–${earlier}: \`${atCommit(files.history)}\`` : ''}).
 Training: ${stageSummaries.reduce((n, st) => n + st.epochsRun, 0)} epochs in ${(trainSeconds / 3600).toFixed(2)} h wall time on a shared 2-core machine

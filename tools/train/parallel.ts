@@ -45,7 +45,7 @@ import { STANDARDISE_EPS } from '../../src/model/model.js';
 import { setBatchNormReducer, type ChannelReducer } from '../autograd/batchnorm.js';
 import { crossEntropy, distillation, logSoftmaxRow } from '../autograd/loss.js';
 import { add, scale } from '../autograd/ops.js';
-import { augment, randomFinalNoise, randomShelves, randomStretch, type AugmentOptions } from '../data/augment.js';
+import { augment, randomShelves, randomStretch, type AugmentOptions } from '../data/augment.js';
 import { Rng } from '../data/prng.js';
 import { CLIP_SAMPLES } from '../data/speech-commands.js';
 import { SedgeModel, type SedgeConfig } from './model.js';
@@ -89,8 +89,6 @@ export interface ReplicaOptions {
   stretchRange?: readonly [number, number];
   /** Probability of random shelves after that (its own random stream; default 0: off). */
   shelvesP?: number;
-  /** Probability of noise after that (augment.ts FINAL_NOISE; its own random stream; default 0: off). */
-  finalNoiseP?: number;
   background: Float32Array[];
   splits: { train?: SharedSplit; validation?: SharedSplit; test?: SharedSplit };
   /** Step scales of the training passes (default all 1); evaluation always runs at 1. */
@@ -269,13 +267,13 @@ export class Replica {
   }
 
   /**
-   * One training clip augmented, stretched, shelved, noised (each seeded by epoch and clip index, apart, so
+   * One training clip augmented, stretched, shelved (each seeded by epoch and clip index, apart, so
    * one does not change the others' draws), not yet standardised: what the teacher hears.
    */
   augmentedClip(index: number, epoch: number): Float32Array {
     const split = this.options.splits.train!;
     const raw = split.x.subarray(index * CLIP_SAMPLES, (index + 1) * CLIP_SAMPLES);
-    const { augment: aug, stretchP, stretchRange, shelvesP, finalNoiseP, background, seed } = this.options;
+    const { augment: aug, stretchP, stretchRange, shelvesP, background, seed } = this.options;
     let x = aug ? augment(raw, aug, Rng.derive(seed, 'augment', epoch, index), background) : Float32Array.from(raw);
     if (stretchP) {
       const rng = Rng.derive(seed, 'stretch', epoch, index);
@@ -284,10 +282,6 @@ export class Replica {
     if (shelvesP) {
       const rng = Rng.derive(seed, 'shelves', epoch, index);
       if (rng.chance(shelvesP)) x = randomShelves(x, rng);
-    }
-    if (finalNoiseP) {
-      const rng = Rng.derive(seed, 'final-noise', epoch, index);
-      if (rng.chance(finalNoiseP)) x = randomFinalNoise(x, rng);
     }
     return x;
   }

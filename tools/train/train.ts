@@ -383,7 +383,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const pool = await TrainerPool.create(workers, {
     model: modelConfigOf(config), engine: options.engine, seed: config.seed, inputMean: stats.mean, inputStd: stats.std,
-    augment, stretchP: config.stretch, stretchRange: config.stretchRange, shelvesP: config.shelves, finalNoiseP: config.finalNoise, background, splits, stepScales: config.trainStepScales,
+    augment, stretchP: config.stretch, stretchRange: config.stretchRange, shelvesP: config.shelves, background, splits, stepScales: config.trainStepScales,
     teacher,
   }, master);
   const result = (status: TrainResult['status'], test: TestResult[] | null): TrainResult => ({
