@@ -273,13 +273,6 @@ export function speechRms(x: Float32Array): number {
   return rms(x, from, to);
 }
 
-/** x plus `noise` scaled to `snrDb` below x's speechRms, in place; digital silence has no speech to measure against and stays as it is. */
-export function addBelowSpeechInPlace(x: Float32Array, noise: ArrayLike<number>, snrDb: number): Float32Array {
-  const speech = speechRms(x), noiseRms = rms(noise, 0, Math.min(noise.length, x.length));
-  if (speech === 0 || noiseRms === 0) return x;
-  return addScaledInPlace(x, noise, speech / dbToGain(snrDb) / noiseRms);
-}
-
 /** [start, end) of the part of x above `thresholdDb` relative to its peak (whole clip if silent). */
 export function activeRange(x: Float32Array, thresholdDb = -40): [number, number] {
   const level = peak(x) * dbToGain(thresholdDb);

@@ -19,7 +19,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { STRETCH_LIMITS, stretchClip } from '../data/augment.js';
-import { addBelowSpeechInPlace, biquad, colouredNoise, filterInPlace } from '../data/dsp.js';
+import { addScaledInPlace, biquad, colouredNoise, dbToGain, filterInPlace, rms, speechRms } from '../data/dsp.js';
 import { hashWords, Rng } from '../data/prng.js';
 
 const FILTERS = ['highpass', 'lowpass', 'lowshelf', 'highshelf'] as const;
@@ -84,7 +84,9 @@ export function applyPerturb(clip: Float32Array, steps: readonly PerturbStep[]):
 }
 
 function addNoiseInPlace(x: Float32Array, colour: NoiseColour, snrDb: number): void {
+  const speech = speechRms(x);
+  if (speech === 0) return; // digital silence: no speech to measure an SNR against
   // seeded from the clip's sample bits: the same clip always draws the same noise, whatever order clips are scored in
   const noise = colouredNoise(x.length, NOISE_DECAY[colour], new Rng(hashWords(new Uint32Array(x.buffer, x.byteOffset, x.length))));
-  addBelowSpeechInPlace(x, noise, snrDb);
+  addScaledInPlace(x, noise, speech / dbToGain(snrDb) / rms(noise));
 }
